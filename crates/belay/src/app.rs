@@ -1,0 +1,186 @@
+//! Building the application: state, router, and serving it next to the job
+//! runner. Tests call the same functions with port 0 and a manual clock.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{header, Request},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+    Router,
+};
+use tokio::{net::TcpListener, sync::watch};
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    accounts::{self, password::Passwords, ratelimit::Limiters},
+    clocks,
+    config::Config,
+    db::{self, Db},
+    home,
+    jobs::{self, JobQueue},
+    profile, safety,
+    time::Clock,
+    web,
+};
+
+/// Request bodies above this are refused with 413 before any parsing.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Everything a handler or job needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub jobs: JobQueue,
+    pub passwords: Arc<Passwords>,
+    pub limiters: Arc<Limiters>,
+}
+
+impl AppState {
+    /// Connects, migrates and assembles the state.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        config.ensure_data_dir()?;
+        let db = db::connect(&config.database).await?;
+        db::migrate(&db).await?;
+        Self::from_parts(db, config, clock)
+    }
+
+    pub fn from_parts(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Ok(Self {
+            limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),
+            passwords: Passwords::new()?,
+            db,
+            config: Arc::new(config),
+            clock,
+            jobs: JobQueue::default(),
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Belay API",
+        description = "The JSON API of Belay, a self-hostable support network for people in recovery. \
+            Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(web::error::ErrorBody, web::error::ErrorDetail, safety::CrisisLine))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The `/api/v1` routes and the OpenAPI document generated from them.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .merge(accounts::api_routes())
+        .merge(profile::api::routes())
+        .merge(clocks::api::routes());
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
+}
+
+/// The OpenAPI document, for tools and tests.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+pub fn router(state: AppState) -> Router {
+    // Install the recorder before the first request records anything.
+    web::health::prometheus();
+    let (api_routes, openapi) = api();
+    let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
+    Router::new()
+        .merge(api_routes)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let body = openapi_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], (*body).clone()).into_response() }
+            }),
+        )
+        .merge(home::routes())
+        .merge(accounts::page_routes())
+        .merge(profile::pages::routes())
+        .merge(clocks::pages::routes())
+        .merge(safety::routes())
+        .merge(web::health::routes())
+        .merge(web::assets::routes())
+        .fallback(web::not_found)
+        .method_not_allowed_fallback(web::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), web::csrf::pre_session_cookie))
+        .layer(middleware::from_fn(web::health::track))
+        .layer(CatchPanicLayer::custom(web::panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), web::security::headers))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            // The route template, never the raw path: paths can carry handles.
+            let route = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "unmatched".to_owned());
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+        .with_state(state)
+}
+
+/// Serves HTTP on `listener` and runs the job runner and housekeeping until
+/// `shutdown` resolves; then lets in-flight requests and jobs finish.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let runner = tokio::spawn(jobs::runner::run(state.clone(), state.config.job_workers, stop_rx.clone()));
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+        })
+        .await
+        .context("the HTTP server failed");
+    let _ = stop_tx.send(true);
+    let _ = runner.await;
+    let _ = housekeeping.await;
+    state.db.close().await;
+    result
+}
+
+/// Periodic clean-up: expired sessions and idle rate-limit keys.
+async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        state.limiters.retain_recent();
+        let now = state.clock.now();
+        let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::days(1));
+        let absolute = chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::days(14));
+        if let Err(err) = accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await {
+            tracing::warn!(error = %err, "removing expired sessions failed");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! `belay demo`: realistic synthetic members for trying Belay out and for
+//! benchmarks. Nobody in it is real; every handle ends in a number.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{Days, NaiveDate};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::{
+    accounts::{password::hash_blocking, store as accounts_store, MemberId},
+    app::AppState,
+    clocks::{jobs::schedule_next, model::ClockId, store as clocks_store},
+    config::Config,
+    profile::{store as profile_store, Focus, Pathway, Visibility},
+    time::{local_today, parse_time_zone, SystemClock, COMMON_ZONES},
+};
+
+/// The password every demo member shares (printed at the end).
+pub const DEMO_PASSWORD: &str = "demo password for belay";
+const BATCH: usize = 500;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many members to create.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub members: u32,
+    /// Seed for the generator; the same seed gives the same instance.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// A small deterministic generator (SplitMix64): synthetic data needs
+/// repeatability, not secrecy.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const ADJECTIVES: &[&str] = &[
+    "quiet", "steady", "brave", "gentle", "morning", "hopeful", "patient", "calm", "kind",
+    "bright", "open", "still", "honest", "warm", "rising", "clear",
+];
+const NOUNS: &[&str] = &[
+    "river", "harbor", "cedar", "sparrow", "meadow", "lantern", "summit", "willow", "tide",
+    "ember", "compass", "anchor", "trail", "heron", "maple", "stone",
+];
+const BIOS: &[&str] = &[
+    "Taking it one day at a time. Coffee, long walks and meetings keep me going.",
+    "Parent of two, working nights. Looking for people who get it.",
+    "Back after a reset and more determined than ever.",
+    "Old-timer happy to listen. Been where you are.",
+    "New to this and a bit nervous about it, honestly.",
+    "Runner, reader, recovering perfectionist.",
+    "Student trying to stay on track through exams.",
+    "Here to give back what was given to me.",
+];
+const SEEKING: &[&str] = &[
+    "Someone to check in with in the evenings.",
+    "People in their first 90 days like me.",
+    "A mentor who has a few years behind them.",
+    "Company for meetings in town.",
+    "",
+];
+const OFFERING: &[&str] = &[
+    "A listening ear, most evenings.",
+    "Rides to meetings on weekends.",
+    "Sharing what worked for me in early recovery.",
+    "",
+];
+const LABELS: &[(&str, Focus)] = &[
+    ("alcohol", Focus::Alcohol),
+    ("opioids", Focus::Opioids),
+    ("gambling", Focus::Gambling),
+    ("nicotine", Focus::Nicotine),
+    ("cannabis", Focus::Cannabis),
+    ("stimulants", Focus::Stimulants),
+    ("self-harm free", Focus::Depression),
+];
+
+fn visibility(rng: &mut Rng) -> String {
+    match rng.below(10) {
+        0..=4 => Visibility::Members,
+        5..=7 => Visibility::Circle,
+        _ => Visibility::Me,
+    }
+    .as_str()
+    .to_owned()
+}
+
+/// Days clean, skewed towards the early months where most members are.
+fn days_clean(rng: &mut Rng) -> u64 {
+    match rng.below(10) {
+        0..=3 => rng.below(90) as u64,
+        4..=6 => 90 + rng.below(275) as u64,
+        7..=8 => 365 + rng.below(4 * 365) as u64,
+        _ => 5 * 365 + rng.below(20 * 365) as u64,
+    }
+}
+
+pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    let state = AppState::build(config, Arc::new(SystemClock)).await?;
+    let hash = tokio::task::spawn_blocking(|| hash_blocking(DEMO_PASSWORD)).await??;
+    let mut rng = Rng(args.seed);
+    let total = args.members as usize;
+    let bar = ProgressBar::new(total as u64).with_style(
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} members ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("creating");
+    let mut created = 0;
+    while created < total {
+        let n = BATCH.min(total - created);
+        insert_batch(&state, &mut rng, created, n, &hash).await?;
+        created += n;
+        bar.set_position(created as u64);
+    }
+    bar.finish_with_message("done");
+    println!(
+        "created {total} demo members (demo_river_1 and others); every one logs in with the password \"{DEMO_PASSWORD}\""
+    );
+    println!("the first member's handle: {}", handle_for(&mut Rng(args.seed), 0));
+    state.db.close().await;
+    Ok(())
+}
+
+fn handle_for(rng: &mut Rng, index: usize) -> String {
+    let adjective = rng.pick(ADJECTIVES);
+    let noun = rng.pick(NOUNS);
+    format!("{adjective}_{noun}_{}", index + 1)
+}
+
+async fn insert_batch(state: &AppState, rng: &mut Rng, offset: usize, n: usize, hash: &str) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    for i in offset..offset + n {
+        let handle = handle_for(rng, i);
+        let zone = *rng.pick(COMMON_ZONES);
+        let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
+        let id = MemberId(Uuid::new_v4());
+        let member = accounts_store::NewMember {
+            id,
+            handle: &handle,
+            password_hash: hash,
+            email: None,
+            time_zone: zone,
+            role: "member",
+            now,
+        };
+        accounts_store::insert_member(&mut tx, &member)
+            .await
+            .with_context(|| format!("inserting {handle} (is this instance already filled?)"))?;
+        profile_store::insert_default(&mut tx, id, now).await?;
+
+        let (label, focus) = *rng.pick(LABELS);
+        let mut focus_keys = vec![focus.key().to_owned()];
+        if rng.chance(25) {
+            focus_keys.push(rng.pick(&[Focus::Anxiety, Focus::Depression, Focus::Trauma]).key().to_owned());
+        }
+        let profile = profile_store::ProfileRow {
+            discoverable: rng.chance(60),
+            focus: Json(focus_keys),
+            pathway: Json(vec![rng.pick(Pathway::ALL).key().to_owned()]),
+            languages: Json(if rng.chance(20) { vec!["en".into(), "es".into()] } else { vec!["en".into()] }),
+            bio: rng.pick(BIOS).to_string(),
+            seeking: rng.pick(SEEKING).to_string(),
+            offering: rng.pick(OFFERING).to_string(),
+            vis_focus: visibility(rng),
+            vis_pathway: visibility(rng),
+            vis_languages: visibility(rng),
+            vis_bio: visibility(rng),
+            vis_seeking: visibility(rng),
+            vis_offering: visibility(rng),
+            vis_clocks: visibility(rng),
+        };
+        profile_store::save(&mut tx, id, &profile, now).await?;
+
+        let today = local_today(now, tz);
+        let clocks = if rng.chance(30) { 2 } else { 1 };
+        for c in 0..clocks {
+            let label = if c == 0 { label } else { rng.pick(LABELS).0 };
+            let started: NaiveDate = today.checked_sub_days(Days::new(days_clean(rng))).unwrap_or(today);
+            let clock = ClockId(Uuid::new_v4());
+            clocks_store::insert(&mut tx, clock, id, label, started, now).await?;
+            schedule_next(&mut tx, clock, started, tz, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

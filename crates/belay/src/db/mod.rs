@@ -1,0 +1,145 @@
+//! Storage: one [`Db`] value over either embedded SQLite or PostgreSQL.
+//!
+//! Domain code writes SQL once, in the portable subset described in
+//! `docs/DATABASE.md`, and runs it through [`on_db!`] (one statement on the
+//! read side) or [`on_tx!`] (inside a write transaction). The macros expand the
+//! same expression once per backend, so a query is compiled twice but written
+//! once. Where the dialects really differ (job claiming, notifications), the
+//! store function matches on the backend by hand and says why.
+//!
+//! SQLite runs with one writer connection and `BEGIN IMMEDIATE` for every
+//! write transaction: a deferred transaction that upgrades to a write can fail
+//! with `SQLITE_BUSY` without waiting, and one writer makes queueing explicit.
+
+mod connect;
+mod error;
+mod migrate;
+
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+pub use connect::{connect, DatabaseTarget};
+pub use error::{is_unique_violation, DbError};
+pub use migrate::{migrate, migrator_postgres, migrator_sqlite};
+
+/// A connection pool on one of the two supported backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgPool),
+}
+
+/// SQLite pools: several readers, exactly one writer.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+/// Which backend a [`Db`] runs on, for logs, metrics and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A write transaction. Commit it explicitly; dropping it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite, so the write
+    /// lock is taken up front; a plain `BEGIN` on PostgreSQL.
+    pub async fn begin_write(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(s) => Tx::Sqlite(s.write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers; used by `/readyz`.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        on_db!(self, |p| sqlx::query("select 1").execute(p).await
+        .map(|r| r.rows_affected())).map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(s) => {
+                s.write.close().await;
+                s.read.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
+        }
+    }
+}
+
+/// Runs `$body` once per backend with `$p` bound to the concrete read pool.
+macro_rules! on_db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(__sqlite) => {
+                let $p = &__sqlite.read;
+                $body
+            }
+            $crate::db::Db::Postgres(__pg) => {
+                let $p = __pg;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` once per backend with `$c` bound to the transaction's
+/// concrete connection (`&mut SqliteConnection` or `&mut PgConnection`).
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(__t) => {
+                let $c = &mut **__t;
+                $body
+            }
+            $crate::db::Tx::Postgres(__t) => {
+                let $c = &mut **__t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use on_db;
+pub(crate) use on_tx;

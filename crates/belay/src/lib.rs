@@ -1,0 +1,19 @@
+//! Belay: a self-hostable support network for people in recovery.
+//!
+//! One crate, grouped by feature (`accounts`, `profile`, `clocks`, ...), each
+//! owning its model, SQL, use-cases, pages and API; shared plumbing (`db`,
+//! `jobs`, `web`, `config`, `cli`) lives apart. See `docs/ARCHITECTURE.md`.
+
+pub mod accounts;
+pub mod app;
+pub mod cli;
+pub mod clocks;
+pub mod config;
+pub mod db;
+pub mod home;
+pub mod jobs;
+pub mod notices;
+pub mod profile;
+pub mod safety;
+pub mod time;
+pub mod web;

@@ -1,0 +1,74 @@
+//! Crisis safety: the crisis lines and the `/help` page.
+//!
+//! `/help` renders from data compiled into the binary and never touches the
+//! database, so it answers even when the database is down. Every page links
+//! to it from the header ("Get help now") and the footer. Copy follows
+//! safe-messaging practice: hopeful, direct, no method detail.
+
+use axum::{response::Response, routing::get, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    app::AppState,
+    web::page::{render, Layout, PageError},
+};
+
+/// One way to reach a person now.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+pub struct CrisisLine {
+    pub name: &'static str,
+    /// How to reach it, in a few words.
+    pub how: &'static str,
+    /// A `tel:` or `sms:` link, when one works from a phone.
+    pub href: Option<&'static str>,
+    pub what: &'static str,
+}
+
+/// The default lines (United States), compiled in.
+pub const DEFAULT_CRISIS_LINES: &[CrisisLine] = &[
+    CrisisLine {
+        name: "988 Suicide and Crisis Lifeline",
+        how: "Call or text 988",
+        href: Some("tel:988"),
+        what: "Free, confidential support for anyone in distress, day and night. Chat at 988lifeline.org.",
+    },
+    CrisisLine {
+        name: "Crisis Text Line",
+        how: "Text HOME to 741741",
+        href: Some("sms:741741?body=HOME"),
+        what: "A trained crisis counselor texts with you, any time.",
+    },
+    CrisisLine {
+        name: "SAMHSA National Helpline",
+        how: "Call 1-800-662-4357",
+        href: Some("tel:18006624357"),
+        what: "Free, confidential treatment referral and information about substance use and mental health, 24 hours a day, in English and Spanish.",
+    },
+    CrisisLine {
+        name: "Emergency services",
+        how: "Call 911",
+        href: Some("tel:911"),
+        what: "If you or someone else is in immediate danger.",
+    },
+];
+
+pub fn crisis_lines() -> &'static [CrisisLine] {
+    DEFAULT_CRISIS_LINES
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/help", get(help_page))
+}
+
+#[derive(askama::Template)]
+#[template(path = "safety/help.html")]
+struct HelpPage {
+    layout: Layout,
+    lines: &'static [CrisisLine],
+}
+
+/// No extractor that reads the database: this page must always answer.
+async fn help_page() -> Result<Response, PageError> {
+    render(&HelpPage { layout: Layout::plain("Get help now"), lines: crisis_lines() })
+}
