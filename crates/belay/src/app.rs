@@ -5,18 +5,18 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
+    Router,
     extract::DefaultBodyLimit,
-    http::{header, Request},
+    http::{Request, header},
     middleware,
     response::IntoResponse,
     routing::get,
-    Router,
 };
 use tokio::{net::TcpListener, sync::watch};
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 use utoipa_axum::router::OpenApiRouter;
 
@@ -98,7 +98,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::api_routes())
         .merge(profile::api::routes())
         .merge(clocks::api::routes());
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .split_for_parts()
 }
 
 /// The OpenAPI document, for tools and tests.
@@ -117,7 +119,13 @@ pub fn router(state: AppState) -> Router {
             "/api/openapi.json",
             get(move || {
                 let body = openapi_json.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], (*body).clone()).into_response() }
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        (*body).clone(),
+                    )
+                        .into_response()
+                }
             }),
         )
         .merge(home::routes())
@@ -130,27 +138,43 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::not_found)
         .method_not_allowed_fallback(web::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state.clone(), web::csrf::pre_session_cookie))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::csrf::pre_session_cookie,
+        ))
         .layer(middleware::from_fn(web::health::track))
         .layer(CatchPanicLayer::custom(web::panic_response))
-        .layer(middleware::from_fn_with_state(state.clone(), web::security::headers))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            // The route template, never the raw path: paths can carry handles.
-            let route = req
-                .extensions()
-                .get::<axum::extract::MatchedPath>()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| "unmatched".to_owned());
-            tracing::info_span!("request", method = %req.method(), route)
-        }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::security::headers,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                // The route template, never the raw path: paths can carry handles.
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "unmatched".to_owned());
+                tracing::info_span!("request", method = %req.method(), route)
+            }),
+        )
         .with_state(state)
 }
 
 /// Serves HTTP on `listener` and runs the job runner and housekeeping until
 /// `shutdown` resolves; then lets in-flight requests and jobs finish.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let runner = tokio::spawn(jobs::runner::run(state.clone(), state.config.job_workers, stop_rx.clone()));
+    let runner = tokio::spawn(jobs::runner::run(
+        state.clone(),
+        state.config.job_workers,
+        stop_rx.clone(),
+    ));
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
@@ -177,9 +201,13 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         state.limiters.retain_recent();
         let now = state.clock.now();
-        let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::days(1));
-        let absolute = chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::days(14));
-        if let Err(err) = accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await {
+        let idle = chrono::Duration::from_std(state.config.session_idle)
+            .unwrap_or(chrono::Duration::days(1));
+        let absolute = chrono::Duration::from_std(state.config.session_absolute)
+            .unwrap_or(chrono::Duration::days(14));
+        if let Err(err) =
+            accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await
+        {
             tracing::warn!(error = %err, "removing expired sessions failed");
         }
     }

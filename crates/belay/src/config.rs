@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::db::DatabaseTarget;
@@ -75,7 +75,9 @@ impl BaseUrl {
             .or_else(|| trimmed.strip_prefix("http://"));
         match rest {
             Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => {
-                Ok(Self { origin: trimmed.to_ascii_lowercase() })
+                Ok(Self {
+                    origin: trimmed.to_ascii_lowercase(),
+                })
             }
             _ => bail!(
                 "BELAY_BASE_URL must be an origin such as https://belay.example.org \
@@ -140,7 +142,10 @@ pub struct Config {
 impl Config {
     /// Merges flags/environment over the file over defaults.
     pub fn resolve(over: Overrides, file: FileSettings) -> anyhow::Result<Self> {
-        let bind = over.bind.or(file.bind).unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind = over
+            .bind
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
         let base_url = match over.base_url.or(file.base_url) {
             Some(raw) => BaseUrl::parse(&raw)?,
             None => BaseUrl::parse(&format!("http://{bind}"))?,
@@ -149,8 +154,10 @@ impl Config {
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        let database =
-            DatabaseTarget::from_url(over.database_url.or(file.database_url).as_deref(), &data_dir)?;
+        let database = DatabaseTarget::from_url(
+            over.database_url.or(file.database_url).as_deref(),
+            &data_dir,
+        )?;
         let idle_minutes = file.session_idle_minutes.unwrap_or(12 * 60);
         let absolute_hours = file.session_absolute_hours.unwrap_or(14 * 24);
         if idle_minutes == 0 || absolute_hours == 0 {
@@ -170,7 +177,10 @@ impl Config {
             session_absolute: Duration::from_secs(absolute_hours * 3600),
             trust_proxy_headers: file.trust_proxy_headers.unwrap_or(false),
             job_workers,
-            metrics_token: over.metrics_token.or(file.metrics_token).filter(|t| !t.is_empty()),
+            metrics_token: over
+                .metrics_token
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
             limits: Limits::default(),
         })
     }
@@ -180,7 +190,9 @@ impl Config {
     pub fn for_data_dir(data_dir: PathBuf, database: DatabaseTarget) -> Self {
         Self {
             bind: "127.0.0.1:0".into(),
-            base_url: BaseUrl { origin: "http://127.0.0.1".into() },
+            base_url: BaseUrl {
+                origin: "http://127.0.0.1".into(),
+            },
             data_dir,
             database,
             log_format: LogFormat::Text,
@@ -227,14 +239,19 @@ mod tests {
         let c = Config::resolve(Overrides::default(), FileSettings::default()).unwrap();
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080");
-        assert!(matches!(c.database, DatabaseTarget::Sqlite(ref u) if u.ends_with("data/belay.db")));
+        assert!(
+            matches!(c.database, DatabaseTarget::Sqlite(ref u) if u.ends_with("data/belay.db"))
+        );
     }
 
     #[test]
     fn flags_and_environment_win_over_the_file() {
         let file: FileSettings =
             toml::from_str("bind = \"0.0.0.0:9000\"\nbase_url = \"https://a.example\"").unwrap();
-        let over = Overrides { bind: Some("127.0.0.1:7000".into()), ..Default::default() };
+        let over = Overrides {
+            bind: Some("127.0.0.1:7000".into()),
+            ..Default::default()
+        };
         let c = Config::resolve(over, file).unwrap();
         assert_eq!(c.bind, "127.0.0.1:7000");
         assert_eq!(c.base_url.as_str(), "https://a.example");
@@ -250,7 +267,10 @@ mod tests {
     fn a_base_url_with_a_path_is_refused() {
         assert!(BaseUrl::parse("https://a.example/belay").is_err());
         assert!(BaseUrl::parse("ftp://a.example").is_err());
-        assert_eq!(BaseUrl::parse("https://A.example/").unwrap().as_str(), "https://a.example");
+        assert_eq!(
+            BaseUrl::parse("https://A.example/").unwrap().as_str(),
+            "https://a.example"
+        );
     }
 
     #[test]

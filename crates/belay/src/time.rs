@@ -69,18 +69,58 @@ pub fn start_of_local_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
 
 /// Zones offered as suggestions in forms (any IANA name is accepted).
 pub const COMMON_ZONES: &[&str] = &[
-    "UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
-    "America/Toronto", "America/Vancouver", "America/Halifax", "America/St_Johns",
-    "America/Mexico_City", "America/Bogota", "America/Lima", "America/Santiago",
-    "America/Sao_Paulo", "America/Argentina/Buenos_Aires", "Europe/London", "Europe/Dublin",
-    "Europe/Lisbon", "Europe/Madrid", "Europe/Paris", "Europe/Berlin", "Europe/Amsterdam",
-    "Europe/Rome", "Europe/Stockholm", "Europe/Warsaw", "Europe/Athens", "Europe/Kyiv",
-    "Europe/Istanbul", "Africa/Lagos", "Africa/Johannesburg", "Africa/Nairobi", "Africa/Cairo",
-    "Asia/Dubai", "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok",
-    "Asia/Singapore", "Asia/Manila", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Seoul",
-    "Asia/Tokyo", "Australia/Perth", "Australia/Adelaide", "Australia/Sydney",
-    "Australia/Brisbane", "Pacific/Auckland",
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Santiago",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Rome",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Kyiv",
+    "Europe/Istanbul",
+    "Africa/Lagos",
+    "Africa/Johannesburg",
+    "Africa/Nairobi",
+    "Africa/Cairo",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Manila",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Australia/Sydney",
+    "Australia/Brisbane",
+    "Pacific/Auckland",
 ];
 
 /// Parses an IANA time zone name such as `Europe/Berlin`.
@@ -100,8 +140,14 @@ mod tests {
     fn the_local_day_depends_on_the_members_zone() {
         let now = utc("2026-03-01T03:30:00Z");
         assert_eq!(local_today(now, chrono_tz::UTC).to_string(), "2026-03-01");
-        assert_eq!(local_today(now, chrono_tz::America::Los_Angeles).to_string(), "2026-02-28");
-        assert_eq!(local_today(now, chrono_tz::Asia::Tokyo).to_string(), "2026-03-01");
+        assert_eq!(
+            local_today(now, chrono_tz::America::Los_Angeles).to_string(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            local_today(now, chrono_tz::Asia::Tokyo).to_string(),
+            "2026-03-01"
+        );
     }
 
     #[test]

@@ -1,10 +1,6 @@
 //! `/api/v1` for accounts, tokens and `me`.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-    Json,
-};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -75,7 +71,13 @@ async fn create_account(
         time_zone: req.time_zone,
     };
     let member = service::sign_up(&state, input, ip).await?;
-    Ok((StatusCode::CREATED, Json(AccountCreated { id: member.id, handle: member.handle })))
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountCreated {
+            id: member.id,
+            handle: member.handle,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -111,7 +113,11 @@ async fn create_token(
     let issued = service::issue_token(&state, &req.handle, req.password, req.label, ip).await?;
     Ok((
         StatusCode::CREATED,
-        Json(TokenCreated { id: issued.id, token: issued.token, label: issued.label }),
+        Json(TokenCreated {
+            id: issued.id,
+            token: issued.token,
+            label: issued.label,
+        }),
     ))
 }
 
@@ -126,12 +132,20 @@ pub struct TokenInfo {
 /// List my API tokens (never the secrets).
 #[utoipa::path(get, path = "/tokens", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = [TokenInfo]), (status = 401, body = ErrorBody)))]
-async fn list_tokens(State(state): State<AppState>, ApiMember(me): ApiMember) -> AppResult<Json<Vec<TokenInfo>>> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    ApiMember(me): ApiMember,
+) -> AppResult<Json<Vec<TokenInfo>>> {
     let tokens = service::list_tokens(&state, &me).await?;
     Ok(Json(
         tokens
             .into_iter()
-            .map(|t| TokenInfo { id: t.id, label: t.label, created_at: t.created_at, last_used_at: t.last_used_at })
+            .map(|t| TokenInfo {
+                id: t.id,
+                label: t.label,
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+            })
             .collect(),
     ))
 }
@@ -185,7 +199,9 @@ async fn get_me(State(state): State<AppState>, ApiMember(me): ApiMember) -> AppR
 }
 
 /// Accepts `null` (clear) as distinct from a missing field (keep).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -208,7 +224,10 @@ async fn update_me(
     ApiMember(me): ApiMember,
     ApiJson(req): ApiJson<UpdateMeRequest>,
 ) -> AppResult<Json<Me>> {
-    let update = AccountUpdate { email: req.email, time_zone: req.time_zone };
+    let update = AccountUpdate {
+        email: req.email,
+        time_zone: req.time_zone,
+    };
     let row = service::update_account(&state, &me, update).await?;
     let profile = profile::service::own(&state, me.id).await?;
     Ok(Json(me_of(row, profile)))

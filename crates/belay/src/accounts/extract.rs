@@ -16,7 +16,7 @@ use super::{
 use crate::{
     app::AppState,
     web::{
-        csrf::{same_origin, PreSessionToken},
+        csrf::{PreSessionToken, same_origin},
         error::AppError,
         extract::{cookie, cookie_name},
         page::{Layout, PageError},
@@ -52,7 +52,10 @@ pub struct AuthMember {
 struct Resolved(Option<AuthMember>);
 
 /// Resolves (once per request) the member behind the session cookie.
-pub async fn resolve_visitor(parts: &mut Parts, state: &AppState) -> Result<Option<AuthMember>, AppError> {
+pub async fn resolve_visitor(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<AuthMember>, AppError> {
     if let Some(Resolved(found)) = parts.extensions.get::<Resolved>() {
         return Ok(found.clone());
     }
@@ -72,7 +75,8 @@ async fn session_member(state: &AppState, token: &str) -> Result<Option<AuthMemb
     };
     let now = state.clock.now();
     let last_seen = row.last_seen_at.unwrap_or(row.created_at);
-    let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::MAX);
+    let idle =
+        chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::MAX);
     let absolute =
         chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::MAX);
     if now - last_seen > idle || now - row.created_at > absolute {
@@ -102,7 +106,10 @@ async fn token_member(state: &AppState, token: &str) -> Result<Option<AuthMember
         return Ok(None);
     };
     let now = state.clock.now();
-    if row.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS) {
+    if row
+        .last_used_at
+        .is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS)
+    {
         store::touch_token(&state.db, row.id, now).await?;
     }
     Ok(Some(AuthMember {
@@ -123,7 +130,11 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn layout(&self, title: impl Into<String>) -> Layout {
-        Layout::new(title, self.member.as_ref().map(|m| m.handle.clone()), self.csrf.clone())
+        Layout::new(
+            title,
+            self.member.as_ref().map(|m| m.handle.clone()),
+            self.csrf.clone(),
+        )
     }
 }
 
@@ -149,7 +160,11 @@ pub struct PageMember(pub AuthMember);
 
 impl PageMember {
     pub fn layout(&self, title: impl Into<String>) -> Layout {
-        Layout::new(title, Some(self.0.handle.clone()), self.0.csrf.clone().unwrap_or_default())
+        Layout::new(
+            title,
+            Some(self.0.handle.clone()),
+            self.0.csrf.clone().unwrap_or_default(),
+        )
     }
 }
 
@@ -181,9 +196,14 @@ impl FromRequestParts<AppState> for ApiMember {
                 .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
                 .map(|(_, t)| t.trim())
                 .ok_or(AppError::Unauthenticated)?;
-            return token_member(state, token).await?.map(Self).ok_or(AppError::Unauthenticated);
+            return token_member(state, token)
+                .await?
+                .map(Self)
+                .ok_or(AppError::Unauthenticated);
         }
-        let member = resolve_visitor(parts, state).await?.ok_or(AppError::Unauthenticated)?;
+        let member = resolve_visitor(parts, state)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if !parts.method.is_safe() && !same_origin(&parts.headers, &state.config.base_url) {
             return Err(AppError::Csrf);
         }

@@ -68,18 +68,56 @@ const EMAIL_MAX: usize = 254;
 
 /// Handles that would let someone pass for the instance itself.
 const RESERVED_HANDLES: &[&str] = &[
-    "admin", "administrator", "belay", "help", "moderator", "mod", "root", "staff",
-    "support", "system", "crisis", "api", "static", "me", "null", "undefined",
+    "admin",
+    "administrator",
+    "belay",
+    "help",
+    "moderator",
+    "mod",
+    "root",
+    "staff",
+    "support",
+    "system",
+    "crisis",
+    "api",
+    "static",
+    "me",
+    "null",
+    "undefined",
 ];
 
 /// Commonly chosen passwords of the allowed length; refused outright.
 const COMMON_PASSWORDS: &[&str] = &[
-    "123456789012", "1234567890123", "12345678901234", "123456789123", "qwertyuiopas",
-    "qwertyuiop123", "qwerty123456", "password1234", "password12345", "passwordpassword",
-    "iloveyou1234", "111111111111", "000000000000", "abcdefghijkl", "abc123abc123",
-    "letmein12345", "welcome12345", "monkey123456", "sunshine1234", "football1234",
-    "princess1234", "1q2w3e4r5t6y", "1qaz2wsx3edc", "zaq12wsxcde3", "asdfghjkl123",
-    "changeme1234", "trustno11234", "superman1234", "recovery1234", "sobriety1234",
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "qwertyuiopas",
+    "qwertyuiop123",
+    "qwerty123456",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "iloveyou1234",
+    "111111111111",
+    "000000000000",
+    "abcdefghijkl",
+    "abc123abc123",
+    "letmein12345",
+    "welcome12345",
+    "monkey123456",
+    "sunshine1234",
+    "football1234",
+    "princess1234",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "zaq12wsxcde3",
+    "asdfghjkl123",
+    "changeme1234",
+    "trustno11234",
+    "superman1234",
+    "recovery1234",
+    "sobriety1234",
 ];
 
 /// Trims and lower-cases a handle: handles are unique without regard to
@@ -92,9 +130,15 @@ pub fn normalize_handle(raw: &str) -> String {
 pub fn check_handle(handle: &str, errors: &mut FieldErrors) {
     let len = handle.chars().count();
     if !(HANDLE_MIN..=HANDLE_MAX).contains(&len) {
-        errors.add("handle", format!("must be {HANDLE_MIN} to {HANDLE_MAX} characters"));
+        errors.add(
+            "handle",
+            format!("must be {HANDLE_MIN} to {HANDLE_MAX} characters"),
+        );
     }
-    if !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if !handle
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         errors.add("handle", "may use only letters a-z, digits and _");
     }
     if RESERVED_HANDLES.contains(&handle) {
@@ -113,13 +157,18 @@ pub fn check_password(password: &str, handle: &str, field: &str, errors: &mut Fi
     } else if COMMON_PASSWORDS.contains(&password.to_ascii_lowercase().as_str())
         || (!handle.is_empty() && password.to_ascii_lowercase().contains(handle))
     {
-        errors.add(field, "is too easy to guess; a few unrelated words work well");
+        errors.add(
+            field,
+            "is too easy to guess; a few unrelated words work well",
+        );
     }
 }
 
 /// Normalises an optional email: blank means none.
 pub fn normalize_email(raw: Option<&str>) -> Option<String> {
-    raw.map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned)
+    raw.map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
 }
 
 /// A light check: a real test of an address is a message that arrives.
@@ -144,11 +193,17 @@ pub fn check_email(email: &str, errors: &mut FieldErrors) {
 
 /// Parses an IANA zone, adding a message under `time_zone` if unknown.
 pub fn check_time_zone(raw: Option<&str>, errors: &mut FieldErrors) -> Tz {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("UTC");
+    let raw = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("UTC");
     match crate::time::parse_time_zone(raw) {
         Some(tz) => tz,
         None => {
-            errors.add("time_zone", "is not a known time zone (for example Europe/London)");
+            errors.add(
+                "time_zone",
+                "is not a known time zone (for example Europe/London)",
+            );
             Tz::UTC
         }
     }
@@ -231,7 +286,10 @@ mod tests {
     fn time_zone_defaults_to_utc_and_is_checked() {
         let mut e = FieldErrors::new();
         assert_eq!(check_time_zone(None, &mut e), Tz::UTC);
-        assert_eq!(check_time_zone(Some("America/Chicago"), &mut e), chrono_tz::America::Chicago);
+        assert_eq!(
+            check_time_zone(Some("America/Chicago"), &mut e),
+            chrono_tz::America::Chicago
+        );
         assert!(e.is_empty());
         check_time_zone(Some("Nowhere/Special"), &mut e);
         assert!(!e.is_empty());

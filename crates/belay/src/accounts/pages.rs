@@ -2,17 +2,17 @@
 
 use askama::Template;
 use axum::{
+    Router,
     extract::State,
-    http::{header, HeaderMap, HeaderValue},
+    http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    extract::{AuthMember, PageMember, Visitor, SESSION_COOKIE},
+    extract::{AuthMember, PageMember, SESSION_COOKIE, Visitor},
     service::{self, AccountUpdate, SignupInput},
     store::{self, TokenListRow},
 };
@@ -22,8 +22,8 @@ use crate::{
     web::{
         csrf::CsrfForm,
         error::{AppError, FieldErrors},
-        extract::{cookie, cookie_name, set_cookie, ClientIp, PagePath},
-        page::{render, Layout, PageError, PageResult},
+        extract::{ClientIp, PagePath, cookie, cookie_name, set_cookie},
+        page::{Layout, PageError, PageResult, render},
     },
 };
 
@@ -110,7 +110,11 @@ async fn signup(
 }
 
 /// Starts a session and sends the browser home with its cookie.
-async fn logged_in(state: &AppState, headers: &HeaderMap, member: crate::accounts::MemberId) -> PageResult {
+async fn logged_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    member: crate::accounts::MemberId,
+) -> PageResult {
     let https = state.config.base_url.https();
     let name = cookie_name(SESSION_COOKIE, https);
     let previous = cookie(headers, &name);
@@ -144,7 +148,11 @@ async fn login_form(visitor: Visitor) -> PageResult {
     if visitor.member.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    render(&LoginPage { layout: visitor.layout("Log in"), handle: String::new(), message: None })
+    render(&LoginPage {
+        layout: visitor.layout("Log in"),
+        handle: String::new(),
+        message: None,
+    })
 }
 
 async fn login(
@@ -164,7 +172,9 @@ async fn login(
             };
             let mut response = (err.status(), render(&page)?).into_response();
             if let AppError::RateLimited { retry_after_secs } = err {
-                response.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, retry_after_secs.into());
             }
             Ok(response)
         }
@@ -175,7 +185,11 @@ async fn login(
 #[derive(Debug, Deserialize)]
 pub struct EmptyForm {}
 
-async fn logout(State(state): State<AppState>, PageMember(me): PageMember, CsrfForm(_): CsrfForm<EmptyForm>) -> PageResult {
+async fn logout(
+    State(state): State<AppState>,
+    PageMember(me): PageMember,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> PageResult {
     service::end_session(&state, &me).await?;
     let https = state.config.base_url.https();
     let clear = set_cookie(&cookie_name(SESSION_COOKIE, https), "", "Lax", 0, https);
@@ -183,9 +197,10 @@ async fn logout(State(state): State<AppState>, PageMember(me): PageMember, CsrfF
     if let Ok(v) = HeaderValue::from_str(&clear) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
-    response
-        .headers_mut()
-        .insert("clear-site-data", HeaderValue::from_static("\"cache\", \"storage\""));
+    response.headers_mut().insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"storage\""),
+    );
     Ok(response)
 }
 
@@ -209,7 +224,9 @@ async fn settings_view(
     errors: FieldErrors,
     saved: Option<&'static str>,
 ) -> PageResult {
-    let row = store::member_by_id(&state.db, me.id).await?.ok_or(AppError::Unauthenticated)?;
+    let row = store::member_by_id(&state.db, me.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let tokens = service::list_tokens(state, me).await?;
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
@@ -242,11 +259,27 @@ pub struct AccountForm {
     time_zone: String,
 }
 
-async fn save_account(State(state): State<AppState>, page: PageMember, CsrfForm(form): CsrfForm<AccountForm>) -> PageResult {
+async fn save_account(
+    State(state): State<AppState>,
+    page: PageMember,
+    CsrfForm(form): CsrfForm<AccountForm>,
+) -> PageResult {
     let me = page.0.clone();
-    let update = AccountUpdate { email: Some(Some(form.email)), time_zone: Some(form.time_zone) };
+    let update = AccountUpdate {
+        email: Some(Some(form.email)),
+        time_zone: Some(form.time_zone),
+    };
     match service::update_account(&state, &me, update).await {
-        Ok(_) => settings_view(&state, &me, &page, FieldErrors::new(), Some("Your account is saved.")).await,
+        Ok(_) => {
+            settings_view(
+                &state,
+                &me,
+                &page,
+                FieldErrors::new(),
+                Some("Your account is saved."),
+            )
+            .await
+        }
         Err(AppError::Validation(errors)) => settings_view(&state, &me, &page, errors, None).await,
         Err(other) => Err(other.into()),
     }
@@ -260,10 +293,23 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-async fn save_password(State(state): State<AppState>, page: PageMember, CsrfForm(form): CsrfForm<PasswordForm>) -> PageResult {
+async fn save_password(
+    State(state): State<AppState>,
+    page: PageMember,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> PageResult {
     let me = page.0.clone();
     match service::change_password(&state, &me, form.current_password, form.new_password).await {
-        Ok(()) => settings_view(&state, &me, &page, FieldErrors::new(), Some("Your password is changed.")).await,
+        Ok(()) => {
+            settings_view(
+                &state,
+                &me,
+                &page,
+                FieldErrors::new(),
+                Some("Your password is changed."),
+            )
+            .await
+        }
         Err(AppError::Validation(errors)) => settings_view(&state, &me, &page, errors, None).await,
         Err(other) => Err(other.into()),
     }
@@ -277,5 +323,12 @@ async fn revoke_token(
 ) -> Result<Response, PageError> {
     let me = page.0.clone();
     service::revoke_token(&state, &me, id).await?;
-    settings_view(&state, &me, &page, FieldErrors::new(), Some("The token is revoked.")).await
+    settings_view(
+        &state,
+        &me,
+        &page,
+        FieldErrors::new(),
+        Some("The token is revoked."),
+    )
+    .await
 }

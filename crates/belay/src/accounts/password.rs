@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use argon2::{
-    password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier},
     Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
 use tokio::sync::Semaphore;
 
@@ -23,11 +23,18 @@ pub struct Passwords {
 impl Passwords {
     pub fn new() -> anyhow::Result<Arc<Self>> {
         let dummy_hash = hash_now(&super::token::random_token())?;
-        Ok(Arc::new(Self { permits: Semaphore::new(2), dummy_hash }))
+        Ok(Arc::new(Self {
+            permits: Semaphore::new(2),
+            dummy_hash,
+        }))
     }
 
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("password hasher closed")?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .context("password hasher closed")?;
         tokio::task::spawn_blocking(move || hash_now(&password))
             .await
             .context("password hashing task failed")?
@@ -57,7 +64,11 @@ fn hash_now(password: &str) -> anyhow::Result<String> {
 
 fn verify_now(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -74,8 +85,14 @@ mod tests {
     async fn hashes_are_argon2id_with_the_owasp_parameters() {
         let p = Passwords::new().unwrap();
         let hash = p.hash("correct horse battery".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(p.verify("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            p.verify("correct horse battery".into(), Some(hash.clone()))
+                .await
+        );
         assert!(!p.verify("correct horse batterY".into(), Some(hash)).await);
     }
 
@@ -83,6 +100,9 @@ mod tests {
     async fn an_unknown_member_never_verifies() {
         let p = Passwords::new().unwrap();
         assert!(!p.verify("anything at all".into(), None).await);
-        assert!(!p.verify("anything at all".into(), Some("not a phc string".into())).await);
+        assert!(
+            !p.verify("anything at all".into(), Some("not a phc string".into()))
+                .await
+        );
     }
 }

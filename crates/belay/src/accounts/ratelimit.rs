@@ -10,8 +10,8 @@
 use std::{hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
 
 use governor::{
-    clock::Clock as GovernorClock, middleware::NoOpMiddleware, nanos::Nanos,
-    state::keyed::DashMapStateStore, Quota, RateLimiter,
+    Quota, RateLimiter, clock::Clock as GovernorClock, middleware::NoOpMiddleware, nanos::Nanos,
+    state::keyed::DashMapStateStore,
 };
 
 use crate::{config::Limits, time::Clock, web::error::AppError};
@@ -75,7 +75,9 @@ impl Limiters {
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), AppError> {
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
-            AppError::RateLimited { retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64 }
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+            }
         })
     }
 
@@ -128,7 +130,10 @@ mod tests {
         }
         l.login("river", IP).unwrap();
         l.login("river", IP).unwrap();
-        assert!(l.login("sky", IP).is_err(), "the address allows five attempts in a burst");
+        assert!(
+            l.login("sky", IP).is_err(),
+            "the address allows five attempts in a burst"
+        );
     }
 
     #[test]

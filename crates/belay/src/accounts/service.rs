@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::{
     extract::{AuthMember, AuthVia},
     model::{
-        check_email, check_handle, check_password, check_time_zone, normalize_email,
-        normalize_handle, MemberId, Role, PASSWORD_MAX,
+        MemberId, PASSWORD_MAX, Role, check_email, check_handle, check_password, check_time_zone,
+        normalize_email, normalize_handle,
     },
     store::{self, MemberRow, NewMember, TokenListRow},
     token::{hash_token, new_api_token, random_token},
@@ -28,7 +28,10 @@ pub struct SignupInput {
 }
 
 fn handle_taken() -> AppError {
-    AppError::Conflict("handle_taken", "That handle is taken. Please choose another.".into())
+    AppError::Conflict(
+        "handle_taken",
+        "That handle is taken. Please choose another.".into(),
+    )
 }
 
 /// Sign-up from the web or the API: throttled per client address.
@@ -39,7 +42,11 @@ pub async fn sign_up(state: &AppState, input: SignupInput, ip: IpAddr) -> AppRes
 }
 
 /// Creates a member and their empty (all private) profile.
-pub async fn create_member(state: &AppState, input: SignupInput, role: Role) -> AppResult<MemberRow> {
+pub async fn create_member(
+    state: &AppState,
+    input: SignupInput,
+    role: Role,
+) -> AppResult<MemberRow> {
     let handle = normalize_handle(&input.handle);
     let mut errors = FieldErrors::new();
     check_handle(&handle, &mut errors);
@@ -98,7 +105,11 @@ pub async fn check_credentials(
 ) -> AppResult<MemberId> {
     let key = normalize_handle(handle);
     state.limiters.login(&key, ip)?;
-    let found = if key.len() <= 64 { store::credentials(&state.db, &key).await? } else { None };
+    let found = if key.len() <= 64 {
+        store::credentials(&state.db, &key).await?
+    } else {
+        None
+    };
     if password.chars().count() > PASSWORD_MAX * 4 {
         return Err(AppError::InvalidCredentials);
     }
@@ -117,14 +128,24 @@ pub async fn check_credentials(
 
 /// Starts a web session; returns the cookie value. A session cookie the
 /// browser already had is ended first (no fixation).
-pub async fn start_session(state: &AppState, member: MemberId, previous: Option<&str>) -> AppResult<String> {
+pub async fn start_session(
+    state: &AppState,
+    member: MemberId,
+    previous: Option<&str>,
+) -> AppResult<String> {
     let token = random_token();
     let mut tx = state.db.begin_write().await?;
     if let Some(previous) = previous {
         store::delete_session(&mut tx, &hash_token(previous)).await?;
     }
-    store::insert_session(&mut tx, &hash_token(&token), member, &random_token(), state.clock.now())
-        .await?;
+    store::insert_session(
+        &mut tx,
+        &hash_token(&token),
+        member,
+        &random_token(),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(member.id = %member, "session started");
     Ok(token)
@@ -156,13 +177,24 @@ pub async fn issue_token(
     let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     let label = label.unwrap_or_else(|| "API token".to_owned());
     if label.chars().count() > 60 {
-        return Err(FieldErrors::single("label", "must be at most 60 characters"));
+        return Err(FieldErrors::single(
+            "label",
+            "must be at most 60 characters",
+        ));
     }
     let member = check_credentials(state, handle, password, ip).await?;
     let id = Uuid::new_v4();
     let token = new_api_token();
     let mut tx = state.db.begin_write().await?;
-    store::insert_token(&mut tx, id, member, &hash_token(&token), &label, state.clock.now()).await?;
+    store::insert_token(
+        &mut tx,
+        id,
+        member,
+        &hash_token(&token),
+        &label,
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(member.id = %member, token.id = %id, "API token issued");
     Ok(IssuedToken { id, token, label })
@@ -191,8 +223,14 @@ pub struct AccountUpdate {
     pub time_zone: Option<String>,
 }
 
-pub async fn update_account(state: &AppState, member: &AuthMember, update: AccountUpdate) -> AppResult<MemberRow> {
-    let current = store::member_by_id(&state.db, member.id).await?.ok_or(AppError::NotFound)?;
+pub async fn update_account(
+    state: &AppState,
+    member: &AuthMember,
+    update: AccountUpdate,
+) -> AppResult<MemberRow> {
+    let current = store::member_by_id(&state.db, member.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::new();
     let email = match update.email {
         Some(new) => normalize_email(new.as_deref()),
@@ -215,7 +253,11 @@ pub async fn update_account(state: &AppState, member: &AuthMember, update: Accou
     }
     tx.commit().await?;
     state.jobs.wake();
-    Ok(MemberRow { email, time_zone: tz.name().to_owned(), ..current })
+    Ok(MemberRow {
+        email,
+        time_zone: tz.name().to_owned(),
+        ..current
+    })
 }
 
 /// Changes the password (the current one is required) and ends every other
@@ -231,7 +273,10 @@ pub async fn change_password(
     errors.into_result()?;
     let stored = store::password_hash(&state.db, member.id).await?;
     if !state.passwords.verify(current, stored).await {
-        return Err(FieldErrors::single("current_password", "is not your current password"));
+        return Err(FieldErrors::single(
+            "current_password",
+            "is not your current password",
+        ));
     }
     let hash = state.passwords.hash(new).await?;
     let keep = match &member.via {
@@ -249,7 +294,13 @@ pub async fn change_password(
 /// Grants a role (CLI: `belay admin set-role`).
 pub async fn set_role(state: &AppState, handle: &str, role: Role) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
-    let found = store::set_role(&mut tx, &normalize_handle(handle), role.as_str(), state.clock.now()).await?;
+    let found = store::set_role(
+        &mut tx,
+        &normalize_handle(handle),
+        role.as_str(),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     if found {
         Ok(())

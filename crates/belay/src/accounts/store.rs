@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::model::MemberId;
-use crate::db::{on_db, on_tx, Db, Tx};
+use crate::db::{Db, Tx, on_db, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
@@ -16,7 +16,6 @@ pub struct MemberRow {
     pub role: String,
     pub created_at: DateTime<Utc>,
 }
-
 
 pub struct NewMember<'a> {
     pub id: MemberId,
@@ -57,23 +56,42 @@ pub async fn member_by_id(db: &Db, id: MemberId) -> sqlx::Result<Option<MemberRo
 pub async fn member_by_handle(db: &Db, handle_key: &str) -> sqlx::Result<Option<MemberRow>> {
     const SQL: &str = "select id, handle, email, time_zone, language, role, created_at
         from member where handle_key = $1";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(handle_key).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(handle_key)
+        .fetch_optional(p)
+        .await)
 }
 
 /// The id and password hash for a login attempt.
 pub async fn credentials(db: &Db, handle_key: &str) -> sqlx::Result<Option<(MemberId, String)>> {
     const SQL: &str = "select id, password_hash from member where handle_key = $1";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(handle_key).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(handle_key)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn password_hash(db: &Db, id: MemberId) -> sqlx::Result<Option<String>> {
     const SQL: &str = "select password_hash from member where id = $1";
-    on_db!(db, |p| sqlx::query_scalar(SQL).bind(id).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_scalar(SQL)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
-pub async fn set_password_hash(tx: &mut Tx, id: MemberId, hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn set_password_hash(
+    tx: &mut Tx,
+    id: MemberId,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     const SQL: &str = "update member set password_hash = $2, updated_at = $3 where id = $1";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(hash).bind(now).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -85,16 +103,31 @@ pub async fn set_email_and_zone(
     time_zone: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    const SQL: &str =
-        "update member set email = $2, time_zone = $3, updated_at = $4 where id = $1";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(email).bind(time_zone).bind(now).execute(c).await
+    const SQL: &str = "update member set email = $2, time_zone = $3, updated_at = $4 where id = $1";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(email)
+        .bind(time_zone)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub async fn set_role(tx: &mut Tx, handle_key: &str, role: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn set_role(
+    tx: &mut Tx,
+    handle_key: &str,
+    role: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     const SQL: &str = "update member set role = $2, updated_at = $3 where handle_key = $1";
-    let done = on_tx!(tx, |c| sqlx::query(SQL).bind(handle_key).bind(role).bind(now).execute(c).await
+    let done = on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(handle_key)
+        .bind(role)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
@@ -119,9 +152,16 @@ pub async fn insert_session(
     csrf: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    const SQL: &str = "insert into session (id_hash, member_id, csrf_token, created_at, last_seen_at)
+    const SQL: &str =
+        "insert into session (id_hash, member_id, csrf_token, created_at, last_seen_at)
         values ($1, $2, $3, $4, $4)";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(id_hash).bind(member).bind(csrf).bind(now).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id_hash)
+        .bind(member)
+        .bind(csrf)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -131,28 +171,46 @@ pub async fn find_session(db: &Db, id_hash: &[u8]) -> sqlx::Result<Option<AuthRo
             s.csrf_token as secret_or_id, s.created_at, s.last_seen_at
         from session s join member m on m.id = s.member_id
         where s.id_hash = $1";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(id_hash).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(id_hash)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn touch_session(db: &Db, id_hash: &[u8], now: DateTime<Utc>) -> sqlx::Result<()> {
     const SQL: &str = "update session set last_seen_at = $2 where id_hash = $1";
     let mut tx = db.begin_write().await?;
-    on_tx!(&mut tx, |c| sqlx::query(SQL).bind(id_hash).bind(now).execute(c).await
+    on_tx!(&mut tx, |c| sqlx::query(SQL)
+        .bind(id_hash)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     tx.commit().await
 }
 
 pub async fn delete_session(tx: &mut Tx, id_hash: &[u8]) -> sqlx::Result<()> {
     const SQL: &str = "delete from session where id_hash = $1";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(id_hash).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id_hash)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Ends every session of a member but `keep` (after a password change).
-pub async fn delete_other_sessions(tx: &mut Tx, member: MemberId, keep: &[u8]) -> sqlx::Result<u64> {
+pub async fn delete_other_sessions(
+    tx: &mut Tx,
+    member: MemberId,
+    keep: &[u8],
+) -> sqlx::Result<u64> {
     const SQL: &str = "delete from session where member_id = $1 and id_hash <> $2";
-    let done = on_tx!(tx, |c| sqlx::query(SQL).bind(member).bind(keep).execute(c).await
+    let done = on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(member)
+        .bind(keep)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(done)
 }
@@ -164,7 +222,11 @@ pub async fn delete_expired_sessions(
 ) -> sqlx::Result<u64> {
     const SQL: &str = "delete from session where last_seen_at < $1 or created_at < $2";
     let mut tx = db.begin_write().await?;
-    let done = on_tx!(&mut tx, |c| sqlx::query(SQL).bind(idle_before).bind(created_before).execute(c).await
+    let done = on_tx!(&mut tx, |c| sqlx::query(SQL)
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(done)
@@ -180,7 +242,14 @@ pub async fn insert_token(
 ) -> sqlx::Result<()> {
     const SQL: &str = "insert into api_token (id, member_id, token_hash, label, created_at)
         values ($1, $2, $3, $4, $5)";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(member).bind(hash).bind(label).bind(now).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(member)
+        .bind(hash)
+        .bind(label)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -199,13 +268,20 @@ pub async fn find_token(db: &Db, hash: &[u8]) -> sqlx::Result<Option<TokenRow>> 
     const SQL: &str = "select t.id, t.member_id, m.handle, m.time_zone, m.role, t.last_used_at
         from api_token t join member m on m.id = t.member_id
         where t.token_hash = $1 and t.revoked_at is null";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(hash).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(hash)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn touch_token(db: &Db, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
     const SQL: &str = "update api_token set last_used_at = $2 where id = $1";
     let mut tx = db.begin_write().await?;
-    on_tx!(&mut tx, |c| sqlx::query(SQL).bind(id).bind(now).execute(c).await
+    on_tx!(&mut tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     tx.commit().await
 }
@@ -225,10 +301,20 @@ pub async fn list_tokens(db: &Db, member: MemberId) -> sqlx::Result<Vec<TokenLis
 }
 
 /// Revokes one of the member's own tokens; false if there is no such token.
-pub async fn revoke_token(tx: &mut Tx, member: MemberId, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn revoke_token(
+    tx: &mut Tx,
+    member: MemberId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     const SQL: &str = "update api_token set revoked_at = $3
         where id = $1 and member_id = $2 and revoked_at is null";
-    let done = on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(member).bind(now).execute(c).await
+    let done = on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(member)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }

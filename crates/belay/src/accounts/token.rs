@@ -2,7 +2,7 @@
 //! from the operating system's CSPRNG; only a SHA-256 of a session or API
 //! token is stored, so a copy of the database does not log anyone in.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
 /// Length of `random_token()`'s output: 32 bytes in unpadded base64url.
@@ -27,11 +27,15 @@ pub fn new_api_token() -> String {
 /// Cheap shape check before any database lookup.
 pub fn looks_like_token(value: &str) -> bool {
     value.len() == TOKEN_LEN
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub fn looks_like_api_token(value: &str) -> bool {
-    value.strip_prefix(API_TOKEN_PREFIX).is_some_and(looks_like_token)
+    value
+        .strip_prefix(API_TOKEN_PREFIX)
+        .is_some_and(looks_like_token)
 }
 
 pub fn hash_token(token: &str) -> Vec<u8> {

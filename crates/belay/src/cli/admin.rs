@@ -2,11 +2,11 @@
 
 use std::{io::BufRead, sync::Arc};
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use crate::{
-    accounts::{service, token::random_token, Role},
+    accounts::{Role, service, token::random_token},
     app::AppState,
     config::Config,
     time::SystemClock,
@@ -46,37 +46,61 @@ pub enum AdminCommand {
 pub async fn run(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
     let state = AppState::build(config, Arc::new(SystemClock)).await?;
     let result = match cmd {
-        AdminCommand::CreateMember { handle, role, email, time_zone, password_stdin } => {
+        AdminCommand::CreateMember {
+            handle,
+            role,
+            email,
+            time_zone,
+            password_stdin,
+        } => {
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password")?;
                 (line.trim_end_matches(['\r', '\n']).to_owned(), false)
             } else {
                 (random_token(), true)
             };
-            let input = service::SignupInput { handle, password: password.clone(), email, time_zone };
+            let input = service::SignupInput {
+                handle,
+                password: password.clone(),
+                email,
+                time_zone,
+            };
             match service::create_member(&state, input, role).await {
                 Ok(member) => {
-                    println!("created {} ({}) with role {}", member.handle, member.id, role.as_str());
+                    println!(
+                        "created {} ({}) with role {}",
+                        member.handle,
+                        member.id,
+                        role.as_str()
+                    );
                     if generated {
                         println!("password: {password}");
                     }
                     Ok(())
                 }
                 Err(AppError::Validation(fields)) => {
-                    bail!("invalid: {}", serde_json::to_string(&fields).unwrap_or_default())
+                    bail!(
+                        "invalid: {}",
+                        serde_json::to_string(&fields).unwrap_or_default()
+                    )
                 }
                 Err(other) => bail!("{other}"),
             }
         }
-        AdminCommand::SetRole { handle, role } => match service::set_role(&state, &handle, role).await {
-            Ok(()) => {
-                println!("{handle} is now {}", role.as_str());
-                Ok(())
+        AdminCommand::SetRole { handle, role } => {
+            match service::set_role(&state, &handle, role).await {
+                Ok(()) => {
+                    println!("{handle} is now {}", role.as_str());
+                    Ok(())
+                }
+                Err(AppError::NotFound) => bail!("no member has the handle {handle}"),
+                Err(other) => bail!("{other}"),
             }
-            Err(AppError::NotFound) => bail!("no member has the handle {handle}"),
-            Err(other) => bail!("{other}"),
-        },
+        }
     };
     state.db.close().await;
     result

@@ -11,12 +11,12 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::{
-    accounts::{password::hash_blocking, store as accounts_store, MemberId},
+    accounts::{MemberId, password::hash_blocking, store as accounts_store},
     app::AppState,
     clocks::{jobs::schedule_next, model::ClockId, store as clocks_store},
     config::Config,
-    profile::{store as profile_store, Focus, Pathway, Visibility},
-    time::{local_today, parse_time_zone, SystemClock, COMMON_ZONES},
+    profile::{Focus, Pathway, Visibility, store as profile_store},
+    time::{COMMON_ZONES, SystemClock, local_today, parse_time_zone},
 };
 
 /// The password every demo member shares (printed at the end).
@@ -141,7 +141,10 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "created {total} demo members (demo_river_1 and others); every one logs in with the password \"{DEMO_PASSWORD}\""
     );
-    println!("the first member's handle: {}", handle_for(&mut Rng(args.seed), 0));
+    println!(
+        "the first member's handle: {}",
+        handle_for(&mut Rng(args.seed), 0)
+    );
     state.db.close().await;
     Ok(())
 }
@@ -152,7 +155,13 @@ fn handle_for(rng: &mut Rng, index: usize) -> String {
     format!("{adjective}_{noun}_{}", index + 1)
 }
 
-async fn insert_batch(state: &AppState, rng: &mut Rng, offset: usize, n: usize, hash: &str) -> anyhow::Result<()> {
+async fn insert_batch(
+    state: &AppState,
+    rng: &mut Rng,
+    offset: usize,
+    n: usize,
+    hash: &str,
+) -> anyhow::Result<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     for i in offset..offset + n {
@@ -177,13 +186,21 @@ async fn insert_batch(state: &AppState, rng: &mut Rng, offset: usize, n: usize, 
         let (label, focus) = *rng.pick(LABELS);
         let mut focus_keys = vec![focus.key().to_owned()];
         if rng.chance(25) {
-            focus_keys.push(rng.pick(&[Focus::Anxiety, Focus::Depression, Focus::Trauma]).key().to_owned());
+            focus_keys.push(
+                rng.pick(&[Focus::Anxiety, Focus::Depression, Focus::Trauma])
+                    .key()
+                    .to_owned(),
+            );
         }
         let profile = profile_store::ProfileRow {
             discoverable: rng.chance(60),
             focus: Json(focus_keys),
             pathway: Json(vec![rng.pick(Pathway::ALL).key().to_owned()]),
-            languages: Json(if rng.chance(20) { vec!["en".into(), "es".into()] } else { vec!["en".into()] }),
+            languages: Json(if rng.chance(20) {
+                vec!["en".into(), "es".into()]
+            } else {
+                vec!["en".into()]
+            }),
             bio: rng.pick(BIOS).to_string(),
             seeking: rng.pick(SEEKING).to_string(),
             offering: rng.pick(OFFERING).to_string(),
@@ -201,7 +218,9 @@ async fn insert_batch(state: &AppState, rng: &mut Rng, offset: usize, n: usize, 
         let clocks = if rng.chance(30) { 2 } else { 1 };
         for c in 0..clocks {
             let label = if c == 0 { label } else { rng.pick(LABELS).0 };
-            let started: NaiveDate = today.checked_sub_days(Days::new(days_clean(rng))).unwrap_or(today);
+            let started: NaiveDate = today
+                .checked_sub_days(Days::new(days_clean(rng)))
+                .unwrap_or(today);
             let clock = ClockId(Uuid::new_v4());
             clocks_store::insert(&mut tx, clock, id, label, started, now).await?;
             schedule_next(&mut tx, clock, started, tz, now).await?;

@@ -39,7 +39,13 @@ pub struct GlobalArgs {
 
     /// Database: sqlite://PATH or postgres://USER@HOST/DB. Unset: SQLite in
     /// the data directory. Any other scheme is an error.
-    #[arg(long, env = "DATABASE_URL", global = true, value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
     /// Log format [default: text]
@@ -68,7 +74,11 @@ impl Cli {
             None => FileSettings::default(),
         };
         let (bind, base_url, metrics_token) = match &self.command {
-            Command::Serve(args) => (args.bind.clone(), args.base_url.clone(), args.metrics_token.clone()),
+            Command::Serve(args) => (
+                args.bind.clone(),
+                args.base_url.clone(),
+                args.metrics_token.clone(),
+            ),
             _ => (None, None, None),
         };
         let over = Overrides {
@@ -84,12 +94,15 @@ impl Cli {
 }
 
 fn init_tracing(format: LogFormat) {
-    use tracing_subscriber::{fmt, EnvFilter};
+    use tracing_subscriber::{EnvFilter, fmt};
     let filter = EnvFilter::try_from_env("BELAY_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = fmt().with_env_filter(filter).with_target(false).with_ansi(ansi);
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(ansi);
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
@@ -141,10 +154,19 @@ mod tests {
                 if id == "help" || id == "version" {
                     continue;
                 }
-                assert!(arg.get_help().is_some(), "`{}` of `{}` has no help", id, cmd.get_name());
+                assert!(
+                    arg.get_help().is_some(),
+                    "`{}` of `{}` has no help",
+                    id,
+                    cmd.get_name()
+                );
             }
             for sub in cmd.get_subcommands() {
-                assert!(sub.get_about().is_some(), "`{}` has no description", sub.get_name());
+                assert!(
+                    sub.get_about().is_some(),
+                    "`{}` has no description",
+                    sub.get_name()
+                );
                 walk(sub);
             }
         }

@@ -21,7 +21,12 @@ pub struct ServeArgs {
 
     /// Bearer token that unlocks /metrics for a remote scraper; without it
     /// only loopback clients may read /metrics.
-    #[arg(long, env = "BELAY_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "BELAY_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub metrics_token: Option<String>,
 }
 

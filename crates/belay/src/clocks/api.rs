@@ -1,6 +1,6 @@
 //! `/api/v1/me/clocks`: my recovery clocks.
 
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -50,7 +50,10 @@ async fn create_clock(
 /// My clocks with their day counts and next milestones.
 #[utoipa::path(get, path = "/me/clocks", tag = "clocks", security(("bearer" = [])),
     responses((status = 200, body = [Clock]), (status = 401, body = ErrorBody)))]
-async fn list_clocks(State(state): State<AppState>, ApiMember(me): ApiMember) -> AppResult<Json<Vec<Clock>>> {
+async fn list_clocks(
+    State(state): State<AppState>,
+    ApiMember(me): ApiMember,
+) -> AppResult<Json<Vec<Clock>>> {
     Ok(Json(service::list(&state, &me).await?))
 }
 
@@ -115,5 +118,7 @@ async fn reset_clock(
     ApiPath(id): ApiPath<ClockId>,
     ApiJson(req): ApiJson<ResetClockRequest>,
 ) -> AppResult<Json<Clock>> {
-    Ok(Json(service::reset(&state, &me, id, req.started_on.as_deref()).await?))
+    Ok(Json(
+        service::reset(&state, &me, id, req.started_on.as_deref()).await?,
+    ))
 }

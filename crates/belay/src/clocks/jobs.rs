@@ -9,13 +9,13 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    model::{latest_reached, next_after, ClockId},
+    model::{ClockId, latest_reached, next_after},
     store,
 };
 use crate::{
     app::AppState,
     db::Tx,
-    jobs::{queue, Job},
+    jobs::{Job, queue},
     notices,
     time::{local_today, parse_time_zone, start_of_local_day},
 };
@@ -45,8 +45,16 @@ pub async fn schedule_next(
         queue::cancel(tx, &dedupe_key(clock)).await?;
         return Ok(());
     };
-    let job = MilestoneJob { clock_id: clock, started_on, milestone_on };
-    let new = queue::NewJob::of(&job, start_of_local_day(milestone_on, tz), Some(dedupe_key(clock)))?;
+    let job = MilestoneJob {
+        clock_id: clock,
+        started_on,
+        milestone_on,
+    };
+    let new = queue::NewJob::of(
+        &job,
+        start_of_local_day(milestone_on, tz),
+        Some(dedupe_key(clock)),
+    )?;
     queue::enqueue(tx, &new, now).await?;
     Ok(())
 }
@@ -79,7 +87,9 @@ impl Job for MilestoneJob {
                 }),
                 dedupe_key: &format!("milestone:{}:{}:{}", self.clock_id, clock.started_on, on),
             };
-            notices::record(tx, &notice, now).await.context("recording the milestone notice")?;
+            notices::record(tx, &notice, now)
+                .await
+                .context("recording the milestone notice")?;
         }
         schedule_next(tx, self.clock_id, clock.started_on, tz, now).await
     }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::web::error::FieldErrors;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
 #[sqlx(transparent)]
 #[serde(transparent)]
 pub struct ClockId(pub Uuid);
@@ -91,7 +93,9 @@ pub fn latest_reached(start: NaiveDate, today: NaiveDate) -> Option<(Milestone, 
 
 /// The milestone that falls exactly on `today`, if any.
 pub fn reached_on(start: NaiveDate, today: NaiveDate) -> Option<Milestone> {
-    latest_reached(start, today).filter(|(_, date)| *date == today).map(|(m, _)| m)
+    latest_reached(start, today)
+        .filter(|(_, date)| *date == today)
+        .map(|(m, _)| m)
 }
 
 pub const LABEL_MAX: usize = 60;
@@ -118,7 +122,12 @@ pub fn check_label(raw: &str, errors: &mut FieldErrors) -> String {
 
 /// Parses and checks a start date under `field`: `YYYY-MM-DD`, from 1900 up
 /// to `today` in the member's zone.
-pub fn check_start(raw: &str, today: NaiveDate, field: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
+pub fn check_start(
+    raw: &str,
+    today: NaiveDate,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Option<NaiveDate> {
     let Ok(date) = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") else {
         errors.add(field, "must be a date like 2026-03-01");
         return None;
@@ -148,12 +157,25 @@ mod tests {
         assert_eq!(
             labels,
             [
-                "1 day", "7 days", "30 days", "60 days", "90 days", "180 days", "270 days",
-                "1 year", "18 months", "2 years", "3 years", "4 years"
+                "1 day",
+                "7 days",
+                "30 days",
+                "60 days",
+                "90 days",
+                "180 days",
+                "270 days",
+                "1 year",
+                "18 months",
+                "2 years",
+                "3 years",
+                "4 years"
             ]
         );
         let start = d("2026-01-01");
-        let dates: Vec<NaiveDate> = Milestone::all().take(12).map(|m| m.date(start).unwrap()).collect();
+        let dates: Vec<NaiveDate> = Milestone::all()
+            .take(12)
+            .map(|m| m.date(start).unwrap())
+            .collect();
         assert!(dates.windows(2).all(|w| w[0] < w[1]), "{dates:?}");
     }
 
@@ -161,7 +183,10 @@ mod tests {
     fn a_clock_started_today_shows_zero_days_and_one_day_next() {
         let today = d("2026-05-10");
         assert_eq!(days_between(today, today), 0);
-        assert_eq!(next_after(today, today), Some((Milestone::Days(1), d("2026-05-11"))));
+        assert_eq!(
+            next_after(today, today),
+            Some((Milestone::Days(1), d("2026-05-11")))
+        );
         assert_eq!(reached_on(today, today), None);
     }
 
@@ -170,14 +195,26 @@ mod tests {
         let start = d("2024-03-01");
         assert_eq!(Milestone::Months(12).date(start), Some(d("2025-03-01")));
         assert_eq!(Milestone::Months(18).date(start), Some(d("2025-09-01")));
-        assert_eq!(next_after(start, d("2025-03-01")), Some((Milestone::Months(18), d("2025-09-01"))));
-        assert_eq!(reached_on(start, d("2025-03-01")), Some(Milestone::Months(12)));
+        assert_eq!(
+            next_after(start, d("2025-03-01")),
+            Some((Milestone::Months(18), d("2025-09-01")))
+        );
+        assert_eq!(
+            reached_on(start, d("2025-03-01")),
+            Some(Milestone::Months(12))
+        );
     }
 
     #[test]
     fn a_leap_day_start_celebrates_on_the_28th() {
-        assert_eq!(Milestone::Months(12).date(d("2024-02-29")), Some(d("2025-02-28")));
-        assert_eq!(Milestone::Months(48).date(d("2024-02-29")), Some(d("2028-02-29")));
+        assert_eq!(
+            Milestone::Months(12).date(d("2024-02-29")),
+            Some(d("2025-02-28"))
+        );
+        assert_eq!(
+            Milestone::Months(48).date(d("2024-02-29")),
+            Some(d("2028-02-29"))
+        );
     }
 
     #[test]
@@ -193,8 +230,14 @@ mod tests {
     fn latest_reached_tracks_the_day() {
         let start = d("2026-01-01");
         assert_eq!(latest_reached(start, d("2026-01-01")), None);
-        assert_eq!(latest_reached(start, d("2026-01-31")).map(|(m, _)| m), Some(Milestone::Days(30)));
-        assert_eq!(latest_reached(start, d("2026-02-15")).map(|(m, _)| m), Some(Milestone::Days(30)));
+        assert_eq!(
+            latest_reached(start, d("2026-01-31")).map(|(m, _)| m),
+            Some(Milestone::Days(30))
+        );
+        assert_eq!(
+            latest_reached(start, d("2026-02-15")).map(|(m, _)| m),
+            Some(Milestone::Days(30))
+        );
     }
 
     #[test]
@@ -206,10 +249,22 @@ mod tests {
             (got, e.first("started_on").map(str::to_owned))
         };
         assert_eq!(check("2026-05-10").0, Some(today));
-        assert_eq!(check("2026-05-11").1.as_deref(), Some("can't be in the future"));
-        assert_eq!(check("1899-12-31").1.as_deref(), Some("must be in 1900 or later"));
-        assert_eq!(check("2026-02-30").1.as_deref(), Some("must be a date like 2026-03-01"));
-        assert_eq!(check("yesterday").1.as_deref(), Some("must be a date like 2026-03-01"));
+        assert_eq!(
+            check("2026-05-11").1.as_deref(),
+            Some("can't be in the future")
+        );
+        assert_eq!(
+            check("1899-12-31").1.as_deref(),
+            Some("must be in 1900 or later")
+        );
+        assert_eq!(
+            check("2026-02-30").1.as_deref(),
+            Some("must be a date like 2026-03-01")
+        );
+        assert_eq!(
+            check("yesterday").1.as_deref(),
+            Some("must be a date like 2026-03-01")
+        );
     }
 
     #[test]

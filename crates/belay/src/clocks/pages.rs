@@ -2,11 +2,11 @@
 
 use askama::Template;
 use axum::{
+    Router,
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect},
     routing::{get, post},
-    Router,
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::{
         csrf::CsrfForm,
         error::{AppError, FieldErrors},
         extract::PagePath,
-        page::{render, Layout, PageResult},
+        page::{Layout, PageResult, render},
     },
 };
 
@@ -74,7 +74,11 @@ pub struct ClockForm {
     started_on: String,
 }
 
-async fn add_clock(State(state): State<AppState>, member: PageMember, CsrfForm(form): CsrfForm<ClockForm>) -> PageResult {
+async fn add_clock(
+    State(state): State<AppState>,
+    member: PageMember,
+    CsrfForm(form): CsrfForm<ClockForm>,
+) -> PageResult {
     match service::create(&state, &member.0, &form.label, &form.started_on).await {
         Ok(_) => Ok(Redirect::to("/").into_response()),
         Err(AppError::Validation(errors)) => {
@@ -103,9 +107,18 @@ struct ClockPage {
     errors: FieldErrors,
 }
 
-async fn detail_view(state: &AppState, member: &PageMember, id: ClockId, errors: FieldErrors) -> PageResult {
+async fn detail_view(
+    state: &AppState,
+    member: &PageMember,
+    id: ClockId,
+    errors: FieldErrors,
+) -> PageResult {
     let detail = service::get(state, &member.0, id).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let html = render(&ClockPage {
         layout: member.layout(detail.clock.label.clone()),
         detail,
@@ -115,7 +128,11 @@ async fn detail_view(state: &AppState, member: &PageMember, id: ClockId, errors:
     Ok((status, html).into_response())
 }
 
-async fn clock_page(State(state): State<AppState>, member: PageMember, PagePath(id): PagePath<ClockId>) -> PageResult {
+async fn clock_page(
+    State(state): State<AppState>,
+    member: PageMember,
+    PagePath(id): PagePath<ClockId>,
+) -> PageResult {
     detail_view(&state, &member, id, FieldErrors::new()).await
 }
 

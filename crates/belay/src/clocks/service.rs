@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     jobs::schedule_next,
-    model::{check_label, check_start, days_between, next_after, reached_on, ClockId, CLOCKS_MAX},
+    model::{CLOCKS_MAX, ClockId, check_label, check_start, days_between, next_after, reached_on},
     store::{self, ClockRow, ResetRow},
 };
 use crate::{
@@ -94,12 +94,17 @@ fn today_for(state: &AppState, member: &AuthMember) -> NaiveDate {
 pub async fn list(state: &AppState, member: &AuthMember) -> AppResult<Vec<Clock>> {
     let today = today_for(state, member);
     let rows = store::list(&state.db, member.id).await?;
-    Ok(rows.into_iter().map(|r| Clock::from_row(r, today)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Clock::from_row(r, today))
+        .collect())
 }
 
 pub async fn get(state: &AppState, member: &AuthMember, id: ClockId) -> AppResult<ClockDetail> {
     let today = today_for(state, member);
-    let row = store::get(&state.db, member.id, id).await?.ok_or(AppError::NotFound)?;
+    let row = store::get(&state.db, member.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let history = store::history(&state.db, member.id, id).await?;
     Ok(ClockDetail {
         clock: Clock::from_row(row, today),
@@ -108,7 +113,12 @@ pub async fn get(state: &AppState, member: &AuthMember, id: ClockId) -> AppResul
 }
 
 #[tracing::instrument(skip_all, fields(member.id = %member.id))]
-pub async fn create(state: &AppState, member: &AuthMember, label: &str, started_on: &str) -> AppResult<Clock> {
+pub async fn create(
+    state: &AppState,
+    member: &AuthMember,
+    label: &str,
+    started_on: &str,
+) -> AppResult<Clock> {
     let now = state.clock.now();
     let today = local_today(now, member.time_zone);
     let mut errors = FieldErrors::new();
@@ -121,17 +131,31 @@ pub async fn create(state: &AppState, member: &AuthMember, label: &str, started_
     let id = ClockId(Uuid::new_v4());
     let mut tx = state.db.begin_write().await?;
     if store::count(&mut tx, member.id).await? >= CLOCKS_MAX {
-        return Err(FieldErrors::single("label", format!("you can keep up to {CLOCKS_MAX} clocks")));
+        return Err(FieldErrors::single(
+            "label",
+            format!("you can keep up to {CLOCKS_MAX} clocks"),
+        ));
     }
     store::insert(&mut tx, id, member.id, &label, started_on, now).await?;
     schedule_next(&mut tx, id, started_on, member.time_zone, now).await?;
     tx.commit().await?;
     state.jobs.wake();
-    let row = ClockRow { id, label, started_on, created_at: now, resets: 0 };
+    let row = ClockRow {
+        id,
+        label,
+        started_on,
+        created_at: now,
+        resets: 0,
+    };
     Ok(Clock::from_row(row, today))
 }
 
-pub async fn relabel(state: &AppState, member: &AuthMember, id: ClockId, label: &str) -> AppResult<Clock> {
+pub async fn relabel(
+    state: &AppState,
+    member: &AuthMember,
+    id: ClockId,
+    label: &str,
+) -> AppResult<Clock> {
     let mut errors = FieldErrors::new();
     let label = check_label(label, &mut errors);
     errors.into_result()?;
@@ -140,14 +164,21 @@ pub async fn relabel(state: &AppState, member: &AuthMember, id: ClockId, label: 
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
-    let row = store::get(&state.db, member.id, id).await?.ok_or(AppError::NotFound)?;
+    let row = store::get(&state.db, member.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Clock::from_row(row, today_for(state, member)))
 }
 
 /// Starts a clock again from `started_on` (default: today). The old start is
 /// kept in the clock's private history.
 #[tracing::instrument(skip_all, fields(member.id = %member.id, clock.id = %id))]
-pub async fn reset(state: &AppState, member: &AuthMember, id: ClockId, started_on: Option<&str>) -> AppResult<Clock> {
+pub async fn reset(
+    state: &AppState,
+    member: &AuthMember,
+    id: ClockId,
+    started_on: Option<&str>,
+) -> AppResult<Clock> {
     let now = state.clock.now();
     let today = local_today(now, member.time_zone);
     let mut errors = FieldErrors::new();
@@ -158,18 +189,30 @@ pub async fn reset(state: &AppState, member: &AuthMember, id: ClockId, started_o
     errors.into_result()?;
     let new_start = new_start.unwrap_or(today);
     let mut tx = state.db.begin_write().await?;
-    let clock = store::get_in_tx(&mut tx, member.id, id).await?.ok_or(AppError::NotFound)?;
+    let clock = store::get_in_tx(&mut tx, member.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if new_start < clock.started_on {
-        return Err(FieldErrors::single("started_on", "must be on or after the clock's current start"));
+        return Err(FieldErrors::single(
+            "started_on",
+            "must be on or after the clock's current start",
+        ));
     }
     if new_start == clock.started_on {
-        return Err(FieldErrors::single("started_on", "is already this clock's start date"));
+        return Err(FieldErrors::single(
+            "started_on",
+            "is already this clock's start date",
+        ));
     }
     store::reset(&mut tx, member.id, &clock, new_start, now).await?;
     schedule_next(&mut tx, id, new_start, member.time_zone, now).await?;
     tx.commit().await?;
     state.jobs.wake();
-    let row = ClockRow { started_on: new_start, resets: clock.resets + 1, ..clock };
+    let row = ClockRow {
+        started_on: new_start,
+        resets: clock.resets + 1,
+        ..clock
+    };
     Ok(Clock::from_row(row, today))
 }
 
@@ -184,7 +227,12 @@ pub async fn delete(state: &AppState, member: &AuthMember, id: ClockId) -> AppRe
 }
 
 /// Moves every milestone notice of a member to local midnight in a new zone.
-pub async fn reschedule_milestones(tx: &mut Tx, member: MemberId, tz: Tz, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn reschedule_milestones(
+    tx: &mut Tx,
+    member: MemberId,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     for clock in store::list_in_tx(tx, member).await? {
         schedule_next(tx, clock.id, clock.started_on, tz, now).await?;
     }

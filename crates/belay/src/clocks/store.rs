@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::model::ClockId;
 use crate::{
     accounts::MemberId,
-    db::{on_db, on_tx, Db, Tx},
+    db::{Db, Tx, on_db, on_tx},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -33,14 +33,24 @@ pub async fn insert(
 ) -> sqlx::Result<()> {
     const SQL: &str = "insert into clock (id, member_id, label, started_on, created_at, updated_at)
         values ($1, $2, $3, $4, $5, $5)";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(member).bind(label).bind(started_on).bind(now).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(member)
+        .bind(label)
+        .bind(started_on)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn count(tx: &mut Tx, member: MemberId) -> sqlx::Result<i64> {
     const SQL: &str = "select count(*) from clock where member_id = $1";
-    on_tx!(tx, |c| sqlx::query_scalar(SQL).bind(member).fetch_one(c).await)
+    on_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(member)
+        .fetch_one(c)
+        .await)
 }
 
 pub async fn list(db: &Db, member: MemberId) -> sqlx::Result<Vec<ClockRow>> {
@@ -62,19 +72,44 @@ pub async fn get(db: &Db, member: MemberId, id: ClockId) -> sqlx::Result<Option<
     static SQL: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| format!("{SELECT} where c.id = $1 and c.member_id = $2"));
     let sql: &'static str = SQL.as_str();
-    on_db!(db, |p| sqlx::query_as(sql).bind(id).bind(member).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(id)
+        .bind(member)
+        .fetch_optional(p)
+        .await)
 }
 
-pub async fn get_in_tx(tx: &mut Tx, member: MemberId, id: ClockId) -> sqlx::Result<Option<ClockRow>> {
+pub async fn get_in_tx(
+    tx: &mut Tx,
+    member: MemberId,
+    id: ClockId,
+) -> sqlx::Result<Option<ClockRow>> {
     static SQL: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| format!("{SELECT} where c.id = $1 and c.member_id = $2"));
     let sql: &'static str = SQL.as_str();
-    on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(member).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(sql)
+        .bind(id)
+        .bind(member)
+        .fetch_optional(c)
+        .await)
 }
 
-pub async fn relabel(tx: &mut Tx, member: MemberId, id: ClockId, label: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    const SQL: &str = "update clock set label = $3, updated_at = $4 where id = $1 and member_id = $2";
-    let done = on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(member).bind(label).bind(now).execute(c).await
+pub async fn relabel(
+    tx: &mut Tx,
+    member: MemberId,
+    id: ClockId,
+    label: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    const SQL: &str =
+        "update clock set label = $3, updated_at = $4 where id = $1 and member_id = $2";
+    let done = on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(member)
+        .bind(label)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
@@ -103,14 +138,24 @@ pub async fn reset(
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query(UPDATE).bind(clock.id).bind(member).bind(started_on).bind(now).execute(c).await
+    on_tx!(tx, |c| sqlx::query(UPDATE)
+        .bind(clock.id)
+        .bind(member)
+        .bind(started_on)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn delete(tx: &mut Tx, member: MemberId, id: ClockId) -> sqlx::Result<bool> {
     const SQL: &str = "delete from clock where id = $1 and member_id = $2";
-    let done = on_tx!(tx, |c| sqlx::query(SQL).bind(id).bind(member).execute(c).await
+    let done = on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(member)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
@@ -128,7 +173,11 @@ pub async fn history(db: &Db, member: MemberId, id: ClockId) -> sqlx::Result<Vec
         from clock_reset r join clock c on c.id = r.clock_id
         where r.clock_id = $1 and c.member_id = $2
         order by r.created_at desc";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(id).bind(member).fetch_all(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(id)
+        .bind(member)
+        .fetch_all(p)
+        .await)
 }
 
 /// What the milestone job needs: the clock, its owner and their zone.

@@ -2,11 +2,11 @@
 
 use std::{fmt, path::Path, str::FromStr, time::Duration};
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use sqlx::{
+    ConnectOptions,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    ConnectOptions,
 };
 
 use super::{Db, SqliteDb};
@@ -105,8 +105,12 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
         .await
         .context("could not open SQLite read connections")?;
     for pool in [&write, &read] {
-        let sync: i64 = sqlx::query_scalar("pragma synchronous").fetch_one(pool).await?;
-        let mode: String = sqlx::query_scalar("pragma journal_mode").fetch_one(pool).await?;
+        let sync: i64 = sqlx::query_scalar("pragma synchronous")
+            .fetch_one(pool)
+            .await?;
+        let mode: String = sqlx::query_scalar("pragma journal_mode")
+            .fetch_one(pool)
+            .await?;
         if sync != 2 || !mode.eq_ignore_ascii_case("wal") {
             bail!("SQLite durability check failed: synchronous={sync}, journal_mode={mode}");
         }
@@ -149,12 +153,19 @@ mod tests {
     #[test]
     fn no_url_means_sqlite_in_the_data_directory() {
         let t = DatabaseTarget::from_url(None, Path::new("/srv/belay")).unwrap();
-        assert_eq!(t, DatabaseTarget::Sqlite("sqlite:///srv/belay/belay.db".into()));
+        assert_eq!(
+            t,
+            DatabaseTarget::Sqlite("sqlite:///srv/belay/belay.db".into())
+        );
     }
 
     #[test]
     fn postgres_urls_of_both_spellings_are_accepted() {
-        for url in ["postgres://a@h/db", "postgresql://a@h/db", "POSTGRES://a@h/db"] {
+        for url in [
+            "postgres://a@h/db",
+            "postgresql://a@h/db",
+            "POSTGRES://a@h/db",
+        ] {
             assert!(matches!(
                 DatabaseTarget::from_url(Some(url), Path::new(".")).unwrap(),
                 DatabaseTarget::Postgres(_)

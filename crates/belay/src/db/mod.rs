@@ -17,8 +17,8 @@ mod migrate;
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-pub use connect::{connect, DatabaseTarget};
-pub use error::{is_unique_violation, DbError};
+pub use connect::{DatabaseTarget, connect};
+pub use error::{DbError, is_unique_violation};
 pub use migrate::{migrate, migrator_postgres, migrator_sqlite};
 
 /// A connection pool on one of the two supported backends.
@@ -77,8 +77,11 @@ impl Db {
 
     /// Checks that the database answers; used by `/readyz`.
     pub async fn ping(&self) -> sqlx::Result<()> {
-        on_db!(self, |p| sqlx::query("select 1").execute(p).await
-        .map(|r| r.rows_affected())).map(|_| ())
+        on_db!(self, |p| sqlx::query("select 1")
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))
+        .map(|_| ())
     }
 
     pub async fn close(&self) {

@@ -2,14 +2,14 @@
 //! latest notices. It composes features and owns no data.
 
 use askama::Template;
-use axum::{extract::State, routing::get, Router};
+use axum::{Router, extract::State, routing::get};
 
 use crate::{
     accounts::Visitor,
     app::AppState,
     clocks::{self, Clock},
     notices::{self, Notice},
-    web::page::{render, Layout, PageResult},
+    web::page::{Layout, PageResult, render},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -33,7 +33,9 @@ struct HomePage {
 
 async fn home_page(State(state): State<AppState>, visitor: Visitor) -> PageResult {
     let Some(member) = &visitor.member else {
-        return render(&LandingPage { layout: visitor.layout("Welcome") });
+        return render(&LandingPage {
+            layout: visitor.layout("Welcome"),
+        });
     };
     let clocks = clocks::service::list(&state, member).await?;
     let notices = notices::recent(&state.db, member.id, 3)

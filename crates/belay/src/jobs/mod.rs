@@ -20,7 +20,7 @@ pub mod runner;
 
 use std::{future::Future, sync::Arc};
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::Notify;
 
 use crate::{app::AppState, db::Tx};
@@ -47,12 +47,18 @@ pub(crate) async fn dispatch(
     tx: &mut Tx,
 ) -> anyhow::Result<()> {
     match kind {
-        crate::clocks::jobs::MilestoneJob::KIND => run_typed::<crate::clocks::jobs::MilestoneJob>(state, payload, tx).await,
+        crate::clocks::jobs::MilestoneJob::KIND => {
+            run_typed::<crate::clocks::jobs::MilestoneJob>(state, payload, tx).await
+        }
         other => anyhow::bail!("no handler for job kind {other}"),
     }
 }
 
-async fn run_typed<J: Job>(state: &AppState, payload: serde_json::Value, tx: &mut Tx) -> anyhow::Result<()> {
+async fn run_typed<J: Job>(
+    state: &AppState,
+    payload: serde_json::Value,
+    tx: &mut Tx,
+) -> anyhow::Result<()> {
     let job: J = serde_json::from_value(payload)
         .map_err(|e| anyhow::anyhow!("payload of a {} job does not parse: {e}", J::KIND))?;
     job.run(state, tx).await

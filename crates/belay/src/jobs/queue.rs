@@ -8,7 +8,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{Job, KNOWN_KINDS};
-use crate::db::{on_db, on_tx, Db, Tx};
+use crate::db::{Db, Tx, on_db, on_tx};
 
 /// How long a claimed job is ours before another worker may take it over.
 pub const LEASE: Duration = Duration::seconds(60);
@@ -24,7 +24,11 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    pub fn of<J: Job>(job: &J, due_at: DateTime<Utc>, dedupe_key: Option<String>) -> anyhow::Result<Self> {
+    pub fn of<J: Job>(
+        job: &J,
+        due_at: DateTime<Utc>,
+        dedupe_key: Option<String>,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             kind: J::KIND,
             payload: serde_json::to_value(job)?,
@@ -62,7 +66,10 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) -> sqlx::Res
 /// Removes the pending job of a key (e.g. the clock it was for is gone).
 pub async fn cancel(tx: &mut Tx, dedupe_key: &str) -> sqlx::Result<()> {
     const SQL: &str = "delete from job where dedupe_key = $1";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(dedupe_key).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(dedupe_key)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -80,7 +87,11 @@ pub struct Claimed {
 }
 
 fn known_kinds_sql() -> String {
-    KNOWN_KINDS.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ")
+    KNOWN_KINDS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The claim statement. `kind in (...)` lists this build's kinds, which are
@@ -122,11 +133,21 @@ pub async fn claim(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Claimed>>
     let claimed: Option<Claimed> = match &mut tx {
         Tx::Sqlite(t) => {
             let sql: &'static str = CLAIM_SQLITE.as_str();
-            sqlx::query_as(sql).bind(lease_id).bind(until).bind(now).fetch_optional(&mut **t).await?
+            sqlx::query_as(sql)
+                .bind(lease_id)
+                .bind(until)
+                .bind(now)
+                .fetch_optional(&mut **t)
+                .await?
         }
         Tx::Postgres(t) => {
             let sql: &'static str = CLAIM_POSTGRES.as_str();
-            sqlx::query_as(sql).bind(lease_id).bind(until).bind(now).fetch_optional(&mut **t).await?
+            sqlx::query_as(sql)
+                .bind(lease_id)
+                .bind(until)
+                .bind(now)
+                .fetch_optional(&mut **t)
+                .await?
         }
     };
     tx.commit().await?;
@@ -137,7 +158,11 @@ pub async fn claim(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Claimed>>
 /// if the job was re-enqueued (new due time) meanwhile, the new one stays.
 pub async fn complete(tx: &mut Tx, job: &Claimed) -> sqlx::Result<()> {
     const SQL: &str = "delete from job where id = $1 and lease_id = $2";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(job.id).bind(job.lease_id).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(job.id)
+        .bind(job.lease_id)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }

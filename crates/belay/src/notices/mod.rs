@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     accounts::MemberId,
-    db::{on_db, on_tx, Db, Tx},
+    db::{Db, Tx, on_db, on_tx},
 };
 
 pub struct NewNotice<'a> {
@@ -51,7 +51,11 @@ pub struct NoticeRow {
 pub async fn recent(db: &Db, member: MemberId, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
     const SQL: &str = "select id, kind, payload, created_at, read_at from notice
         where member_id = $1 order by created_at desc limit $2";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(member).bind(limit).fetch_all(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(member)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// A notice as shown to its member.
@@ -78,7 +82,13 @@ impl From<NoticeRow> for Notice {
 
 /// The sentence for a notice. Copy is warm and plain, never shaming.
 pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
-    let s = |key: &str| payload.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let s = |key: &str| {
+        payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
     match kind {
         "milestone" => format!(
             "{} on your {} clock today. Every one of those days counts.",

@@ -1,9 +1,6 @@
 //! `/api/v1` for profiles: mine to edit, another member's as I may see it.
 
-use axum::{
-    extract::State,
-    Json,
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,7 +19,9 @@ use crate::{
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(update_profile)).routes(routes!(get_member))
+    OpenApiRouter::new()
+        .routes(routes!(update_profile))
+        .routes(routes!(get_member))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

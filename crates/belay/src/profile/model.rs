@@ -114,7 +114,13 @@ pub fn normalize_languages(raw: &[String], errors: &mut FieldErrors) -> Vec<Stri
         match normalize_language(tag) {
             Some(t) if !out.contains(&t) => out.push(t),
             Some(_) => {}
-            None => errors.add("languages", format!("`{}` is not a language code like en or pt-BR", truncate(tag, 20))),
+            None => errors.add(
+                "languages",
+                format!(
+                    "`{}` is not a language code like en or pt-BR",
+                    truncate(tag, 20)
+                ),
+            ),
         }
     }
     if out.len() > LANGUAGES_MAX {
@@ -138,7 +144,9 @@ fn normalize_language(tag: &str) -> Option<String> {
         Some(r) if r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()) => {
             Some(format!("{lang}-{}", r.to_ascii_uppercase()))
         }
-        Some(r) if r.len() == 3 && r.chars().all(|c| c.is_ascii_digit()) => Some(format!("{lang}-{r}")),
+        Some(r) if r.len() == 3 && r.chars().all(|c| c.is_ascii_digit()) => {
+            Some(format!("{lang}-{r}"))
+        }
         Some(_) => None,
     }
 }
@@ -153,7 +161,10 @@ pub fn check_text(field: &str, value: &str, max: usize, errors: &mut FieldErrors
     if trimmed.chars().count() > max {
         errors.add(field, format!("must be at most {max} characters"));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.add(field, "contains characters that can't be shown");
     }
     trimmed.replace("\r\n", "\n")
@@ -166,7 +177,10 @@ mod tests {
     #[test]
     fn language_tags_are_normalised_and_deduplicated() {
         let mut e = FieldErrors::new();
-        let got = normalize_languages(&["EN".into(), "pt_br".into(), "es-419".into(), "en".into()], &mut e);
+        let got = normalize_languages(
+            &["EN".into(), "pt_br".into(), "es-419".into(), "en".into()],
+            &mut e,
+        );
         assert!(e.is_empty());
         assert_eq!(got, ["en", "pt-BR", "es-419"]);
     }
@@ -186,7 +200,10 @@ mod tests {
         for p in Pathway::ALL {
             assert_eq!(Pathway::parse(p.key()), Some(*p));
         }
-        assert_eq!(serde_json::to_string(&Pathway::TwelveStep).unwrap(), "\"twelve_step\"");
+        assert_eq!(
+            serde_json::to_string(&Pathway::TwelveStep).unwrap(),
+            "\"twelve_step\""
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The profile editing page.
 
 use askama::Template;
-use axum::{extract::State, response::IntoResponse, routing::get, Router};
+use axum::{Router, extract::State, response::IntoResponse, routing::get};
 use serde::Deserialize;
 
 use super::{
@@ -14,7 +14,7 @@ use crate::{
     web::{
         csrf::CsrfForm,
         error::{AppError, FieldErrors},
-        page::{render, Layout, PageResult},
+        page::{Layout, PageResult, render},
     },
 };
 
@@ -40,7 +40,11 @@ fn vis(name: &'static str, current: Visibility) -> VisControl {
         name,
         options: Visibility::ALL
             .iter()
-            .map(|v| Choice { value: v.as_str(), label: v.label(), checked: *v == current })
+            .map(|v| Choice {
+                value: v.as_str(),
+                label: v.label(),
+                checked: *v == current,
+            })
             .collect(),
     }
 }
@@ -64,18 +68,31 @@ struct ProfilePage {
     saved: Option<&'static str>,
 }
 
-fn page(layout: Layout, profile: Profile, errors: FieldErrors, saved: Option<&'static str>) -> ProfilePage {
+fn page(
+    layout: Layout,
+    profile: Profile,
+    errors: FieldErrors,
+    saved: Option<&'static str>,
+) -> ProfilePage {
     let v = profile.visibility;
     ProfilePage {
         layout,
         languages: profile.languages.join(", "),
         focus_choices: Focus::ALL
             .iter()
-            .map(|f| Choice { value: f.key(), label: f.label(), checked: profile.focus.contains(f) })
+            .map(|f| Choice {
+                value: f.key(),
+                label: f.label(),
+                checked: profile.focus.contains(f),
+            })
             .collect(),
         pathway_choices: Pathway::ALL
             .iter()
-            .map(|p| Choice { value: p.key(), label: p.label(), checked: profile.pathway.contains(p) })
+            .map(|p| Choice {
+                value: p.key(),
+                label: p.label(),
+                checked: profile.pathway.contains(p),
+            })
             .collect(),
         vis_focus: vis("vis_focus", v.focus),
         vis_pathway: vis("vis_pathway", v.pathway),
@@ -92,7 +109,12 @@ fn page(layout: Layout, profile: Profile, errors: FieldErrors, saved: Option<&'s
 
 async fn profile_page(State(state): State<AppState>, member: PageMember) -> PageResult {
     let profile = service::own(&state, member.0.id).await?;
-    render(&page(member.layout("Profile"), profile, FieldErrors::new(), None))
+    render(&page(
+        member.layout("Profile"),
+        profile,
+        FieldErrors::new(),
+        None,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,12 +141,21 @@ pub struct ProfileForm {
     vis_clocks: Option<Visibility>,
 }
 
-async fn save_profile(State(state): State<AppState>, member: PageMember, CsrfForm(form): CsrfForm<ProfileForm>) -> PageResult {
+async fn save_profile(
+    State(state): State<AppState>,
+    member: PageMember,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> PageResult {
     let update = ProfileUpdate {
         // A checkbox form always says the whole truth: absent means off.
         discoverable: Some(form.discoverable.is_some()),
         focus: Some(form.focus.iter().filter_map(|f| Focus::parse(f)).collect()),
-        pathway: Some(form.pathway.iter().filter_map(|p| Pathway::parse(p)).collect()),
+        pathway: Some(
+            form.pathway
+                .iter()
+                .filter_map(|p| Pathway::parse(p))
+                .collect(),
+        ),
         languages: Some(form.languages.split(',').map(str::to_owned).collect()),
         bio: Some(form.bio),
         seeking: Some(form.seeking),
@@ -140,7 +171,12 @@ async fn save_profile(State(state): State<AppState>, member: PageMember, CsrfFor
         },
     };
     match service::update(&state, &member.0, update).await {
-        Ok(profile) => render(&page(member.layout("Profile"), profile, FieldErrors::new(), Some("Your profile is saved."))),
+        Ok(profile) => render(&page(
+            member.layout("Profile"),
+            profile,
+            FieldErrors::new(),
+            Some("Your profile is saved."),
+        )),
         Err(AppError::Validation(errors)) => {
             let profile = service::own(&state, member.0.id).await?;
             let html = render(&page(member.layout("Profile"), profile, errors, None))?;

@@ -3,11 +3,13 @@
 use sqlx::types::Json;
 
 use super::{
-    model::{check_text, normalize_languages, Focus, Pathway, Visibility, BIO_MAX, SUPPORT_TEXT_MAX},
+    model::{
+        BIO_MAX, Focus, Pathway, SUPPORT_TEXT_MAX, Visibility, check_text, normalize_languages,
+    },
     store::{self, ProfileRow, VisibleProfileRow},
 };
 use crate::{
-    accounts::{normalize_handle, AuthMember, MemberId},
+    accounts::{AuthMember, MemberId, normalize_handle},
     app::AppState,
     web::error::{AppError, AppResult, FieldErrors},
 };
@@ -45,7 +47,12 @@ impl From<ProfileRow> for Profile {
         Self {
             discoverable: r.discoverable,
             focus: r.focus.0.iter().filter_map(|s| Focus::parse(s)).collect(),
-            pathway: r.pathway.0.iter().filter_map(|s| Pathway::parse(s)).collect(),
+            pathway: r
+                .pathway
+                .0
+                .iter()
+                .filter_map(|s| Pathway::parse(s))
+                .collect(),
             languages: r.languages.0,
             bio: r.bio,
             seeking: r.seeking,
@@ -88,7 +95,9 @@ pub struct VisibilityUpdate {
 }
 
 pub async fn own(state: &AppState, member: MemberId) -> AppResult<Profile> {
-    let row = store::own(&state.db, member).await?.ok_or(AppError::NotFound)?;
+    let row = store::own(&state.db, member)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(row.into())
 }
 
@@ -105,14 +114,28 @@ fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
 #[tracing::instrument(skip_all, fields(member.id = %member.id))]
 pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> AppResult<Profile> {
     let mut errors = FieldErrors::new();
-    let languages = u.languages.as_deref().map(|l| normalize_languages(l, &mut errors));
-    let bio = u.bio.as_deref().map(|t| check_text("bio", t, BIO_MAX, &mut errors));
-    let seeking = u.seeking.as_deref().map(|t| check_text("seeking", t, SUPPORT_TEXT_MAX, &mut errors));
-    let offering = u.offering.as_deref().map(|t| check_text("offering", t, SUPPORT_TEXT_MAX, &mut errors));
+    let languages = u
+        .languages
+        .as_deref()
+        .map(|l| normalize_languages(l, &mut errors));
+    let bio = u
+        .bio
+        .as_deref()
+        .map(|t| check_text("bio", t, BIO_MAX, &mut errors));
+    let seeking = u
+        .seeking
+        .as_deref()
+        .map(|t| check_text("seeking", t, SUPPORT_TEXT_MAX, &mut errors));
+    let offering = u
+        .offering
+        .as_deref()
+        .map(|t| check_text("offering", t, SUPPORT_TEXT_MAX, &mut errors));
     errors.into_result()?;
 
     let mut tx = state.db.begin_write().await?;
-    let mut row = store::own_in_tx(&mut tx, member.id).await?.ok_or(AppError::NotFound)?;
+    let mut row = store::own_in_tx(&mut tx, member.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(d) = u.discoverable {
         row.discoverable = d;
     }
@@ -169,8 +192,12 @@ impl From<VisibleProfileRow> for MemberCard {
     fn from(r: VisibleProfileRow) -> Self {
         Self {
             handle: r.handle,
-            focus: r.focus.map(|f| f.0.iter().filter_map(|s| Focus::parse(s)).collect()),
-            pathway: r.pathway.map(|p| p.0.iter().filter_map(|s| Pathway::parse(s)).collect()),
+            focus: r
+                .focus
+                .map(|f| f.0.iter().filter_map(|s| Focus::parse(s)).collect()),
+            pathway: r
+                .pathway
+                .map(|p| p.0.iter().filter_map(|s| Pathway::parse(s)).collect()),
             languages: r.languages.map(|l| l.0),
             bio: r.bio,
             seeking: r.seeking,
@@ -179,7 +206,11 @@ impl From<VisibleProfileRow> for MemberCard {
     }
 }
 
-pub async fn member_card(state: &AppState, viewer: &AuthMember, handle: &str) -> AppResult<MemberCard> {
+pub async fn member_card(
+    state: &AppState,
+    viewer: &AuthMember,
+    handle: &str,
+) -> AppResult<MemberCard> {
     let key = normalize_handle(handle);
     store::visible_to(&state.db, &key, viewer.id)
         .await?

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 
 use crate::{
     accounts::MemberId,
-    db::{on_db, on_tx, Db, Tx},
+    db::{Db, Tx, on_db, on_tx},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,7 +30,11 @@ pub struct ProfileRow {
 /// A new member's profile: empty, undiscoverable, every field `me`.
 pub async fn insert_default(tx: &mut Tx, member: MemberId, now: DateTime<Utc>) -> sqlx::Result<()> {
     const SQL: &str = "insert into profile (member_id, updated_at) values ($1, $2)";
-    on_tx!(tx, |c| sqlx::query(SQL).bind(member).bind(now).execute(c).await
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(member)
+        .bind(now)
+        .execute(c)
+        .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -40,14 +44,25 @@ const SELECT_OWN: &str = "select discoverable, focus, pathway, languages, bio, s
     from profile where member_id = $1";
 
 pub async fn own(db: &Db, member: MemberId) -> sqlx::Result<Option<ProfileRow>> {
-    on_db!(db, |p| sqlx::query_as(SELECT_OWN).bind(member).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(SELECT_OWN)
+        .bind(member)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn own_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<Option<ProfileRow>> {
-    on_tx!(tx, |c| sqlx::query_as(SELECT_OWN).bind(member).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(SELECT_OWN)
+        .bind(member)
+        .fetch_optional(c)
+        .await)
 }
 
-pub async fn save(tx: &mut Tx, member: MemberId, p: &ProfileRow, now: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn save(
+    tx: &mut Tx,
+    member: MemberId,
+    p: &ProfileRow,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     const SQL: &str = "update profile set discoverable = $2, focus = $3, pathway = $4,
             languages = $5, bio = $6, seeking = $7, offering = $8, vis_focus = $9,
             vis_pathway = $10, vis_languages = $11, vis_bio = $12, vis_seeking = $13,
@@ -90,7 +105,11 @@ pub struct VisibleProfileRow {
     pub offering: Option<String>,
 }
 
-pub async fn visible_to(db: &Db, handle_key: &str, viewer: MemberId) -> sqlx::Result<Option<VisibleProfileRow>> {
+pub async fn visible_to(
+    db: &Db,
+    handle_key: &str,
+    viewer: MemberId,
+) -> sqlx::Result<Option<VisibleProfileRow>> {
     // `in_circle` is the one place the circle's facts enter profile
     // visibility; the circle feature defines it (accepted connection, no
     // block either way).
@@ -104,5 +123,9 @@ pub async fn visible_to(db: &Db, handle_key: &str, viewer: MemberId) -> sqlx::Re
         from (select m.id, m.handle, (m.id = $2) as is_self, false as in_circle
               from member m where m.handle_key = $1) t
         join profile p on p.member_id = t.id";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(handle_key).bind(viewer).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(handle_key)
+        .bind(viewer)
+        .fetch_optional(p)
+        .await)
 }

@@ -5,13 +5,13 @@
 //! to it from the header ("Get help now") and the footer. Copy follows
 //! safe-messaging practice: hopeful, direct, no method detail.
 
-use axum::{response::Response, routing::get, Router};
+use axum::{Router, response::Response, routing::get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
     app::AppState,
-    web::page::{render, Layout, PageError},
+    web::page::{Layout, PageError, render},
 };
 
 /// One way to reach a person now.
@@ -70,5 +70,8 @@ struct HelpPage {
 
 /// No extractor that reads the database: this page must always answer.
 async fn help_page() -> Result<Response, PageError> {
-    render(&HelpPage { layout: Layout::plain("Get help now"), lines: crisis_lines() })
+    render(&HelpPage {
+        layout: Layout::plain("Get help now"),
+        lines: crisis_lines(),
+    })
 }

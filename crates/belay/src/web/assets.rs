@@ -5,11 +5,11 @@
 use std::sync::LazyLock;
 
 use axum::{
+    Router,
     extract::Path,
-    http::{header, StatusCode},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
-    Router,
 };
 use sha2::{Digest, Sha256};
 

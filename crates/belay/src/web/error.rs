@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
     Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,7 +27,10 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_default().push(message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -36,7 +39,10 @@ impl FieldErrors {
 
     /// The first message for a field, for forms that show one line each.
     pub fn first(&self, field: &str) -> Option<&str> {
-        self.0.get(field).and_then(|m| m.first()).map(String::as_str)
+        self.0
+            .get(field)
+            .and_then(|m| m.first())
+            .map(String::as_str)
     }
 
     /// `Ok(())` when nothing was added, else a validation error.
@@ -111,9 +117,7 @@ impl AppError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::MalformedJson(_) => "malformed_json",
-            Self::BadRequest(code, _)
-            | Self::Forbidden(code, _)
-            | Self::Conflict(code, _) => code,
+            Self::BadRequest(code, _) | Self::Forbidden(code, _) | Self::Conflict(code, _) => code,
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Csrf => "csrf_failed",
@@ -187,7 +191,9 @@ impl IntoResponse for AppError {
         self.log_if_internal();
         let mut response = (self.status(), Json(ErrorBody::from_error(&self))).into_response();
         if let Self::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }
@@ -216,7 +222,10 @@ mod tests {
 
     #[test]
     fn rate_limited_answers_carry_retry_after() {
-        let r = AppError::RateLimited { retry_after_secs: 7 }.into_response();
+        let r = AppError::RateLimited {
+            retry_after_secs: 7,
+        }
+        .into_response();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.headers()[header::RETRY_AFTER], "7");
     }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
-    http::{header, request::Parts, HeaderMap},
+    http::{HeaderMap, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
@@ -26,7 +26,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json(req.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -36,20 +38,40 @@ pub fn body_rejection(err: axum::extract::rejection::BytesRejection) -> AppError
     if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge
     } else {
-        AppError::BadRequest("unreadable_body", "The request body could not be read.".into())
+        AppError::BadRequest(
+            "unreadable_body",
+            "The request body could not be read.".into(),
+        )
     }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
 /// Deserialises JSON, turning serde's complaint into a field error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Syntax first: broken JSON is a 400 even where its first token would
+    // already have been the wrong type.
+    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(AppError::MalformedJson(format!(
+            "line {}, column {}",
+            err.line(),
+            err.column()
+        )));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(de);
     match result {
@@ -94,7 +116,11 @@ fn data_error(path: &str, message: &str) -> AppError {
     if let Some(name) = quoted("unknown field `") {
         return FieldErrors::single(&join(&name), "is not a field this call accepts");
     }
-    let field = if path == "." || path.is_empty() { "body" } else { path };
+    let field = if path == "." || path.is_empty() {
+        "body"
+    } else {
+        path
+    };
     FieldErrors::single(field, message.to_owned())
 }
 
@@ -203,7 +229,10 @@ mod tests {
 
     fn code_and_fields(err: AppError) -> (String, String) {
         let body = serde_json::to_value(super::super::error::ErrorBody::from_error(&err)).unwrap();
-        (body["error"]["code"].as_str().unwrap().into(), body["error"]["fields"].to_string())
+        (
+            body["error"]["code"].as_str().unwrap().into(),
+            body["error"]["fields"].to_string(),
+        )
     }
 
     #[test]
@@ -229,7 +258,8 @@ mod tests {
 
     #[test]
     fn an_unknown_field_is_refused_by_name() {
-        let err = parse_json::<Sample>(b"{\"handle\":\"a\",\"age\":1,\"role\":\"admin\"}").unwrap_err();
+        let err =
+            parse_json::<Sample>(b"{\"handle\":\"a\",\"age\":1,\"role\":\"admin\"}").unwrap_err();
         let (_, fields) = code_and_fields(err);
         assert!(fields.contains("\"role\""), "{fields}");
     }

@@ -13,12 +13,12 @@ use std::{
 };
 
 use axum::{
+    Json, Router,
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
-    Json, Router,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
@@ -55,7 +55,9 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(
                 Matcher::Full("http_request_duration_seconds".into()),
-                &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+                &[
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ],
             )
             .unwrap_or_else(|_| PrometheusBuilder::new());
         match builder.install_recorder() {
@@ -77,8 +79,14 @@ fn allowed(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> b
     }
 }
 
-async fn metrics_text(State(state): State<AppState>, parts: axum::http::request::Parts) -> Response {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(p)| *p);
+async fn metrics_text(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+) -> Response {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(p)| *p);
     if !allowed(&state, &parts.headers, peer) {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -88,7 +96,10 @@ async fn metrics_text(State(state): State<AppState>, parts: axum::http::request:
         metrics::gauge!("jobs_failed").set(counts.failed as f64);
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         prometheus().render(),
     )
         .into_response()

@@ -28,7 +28,10 @@ pub async fn not_found(uri: Uri) -> Response {
 
 /// A known path with a method it does not take.
 pub async fn method_not_allowed(uri: Uri) -> Response {
-    let err = AppError::BadRequest("method_not_allowed", "This address does not take that method.".into());
+    let err = AppError::BadRequest(
+        "method_not_allowed",
+        "This address does not take that method.".into(),
+    );
     let mut response = if uri.path().starts_with("/api/") {
         err.into_response()
     } else {

@@ -1,1 +1,21 @@
+//! Belay's integration tests: one binary. Every test in a `backend_tests!`
+//! list runs twice, on SQLite and on PostgreSQL (when
+//! `BELAY_TEST_POSTGRES_URL` is set), each time on a fresh database.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test that meets the unexpected should stop loudly"
+)]
+
+#[macro_use]
+mod support;
+
+mod accounts;
+mod clocks;
+mod durability;
+mod jobs;
+mod operations;
+mod profile;
+mod schema;
+mod web;

@@ -1,0 +1,186 @@
+//! Durability: start the real `belay` binary, acknowledge writes while it
+//! runs, `kill -9` it mid-stream, start it again, and find every write it
+//! acknowledged. Its logs are then searched for the secrets it handled.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Backend, app::Storage};
+
+backend_tests!(acknowledged_writes_survive_kill_9);
+
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+}
+
+fn start(storage: &Storage) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_belay"));
+    cmd.arg("serve")
+        .env("BELAY_DATA_DIR", storage.data_dir())
+        .env("BELAY_BIND", "127.0.0.1:0")
+        .env("BELAY_LOG", "debug,sqlx=debug")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(pg) = &storage.pg {
+        cmd.env("DATABASE_URL", &pg.url);
+    }
+    let mut child = cmd.spawn().expect("start belay");
+    let log = Arc::new(Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr");
+    let err_log = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            err_log.lock().unwrap().push_str(&line);
+            err_log.lock().unwrap().push('\n');
+        }
+    });
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out_log = log.clone();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let addr = line
+                .split("addr=")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next());
+            if let (false, true, Some(addr)) = (sent, line.contains("listening"), addr) {
+                let _ = tx.send(addr.to_owned());
+                sent = true;
+            }
+            out_log.lock().unwrap().push_str(&line);
+            out_log.lock().unwrap().push('\n');
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("belay reported its address");
+    Server {
+        child,
+        base: format!("http://{addr}"),
+        log,
+    }
+}
+
+async fn acknowledged_writes_survive_kill_9(b: Backend) {
+    let storage = Storage::new(b).await;
+    let password = "CANARY-PASSWORD horse battery";
+    let mut server = start(&storage);
+    let http = reqwest::Client::new();
+
+    let mut tokens = Vec::new();
+    for i in 0..4 {
+        let handle = format!("writer_{i}");
+        let res = http
+            .post(format!("{}/api/v1/accounts", server.base))
+            .json(&json!({"handle": handle, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = http
+            .post(format!("{}/api/v1/tokens", server.base))
+            .json(&json!({"handle": handle, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = res.json().await.unwrap();
+        tokens.push(body["token"].as_str().unwrap().to_owned());
+    }
+
+    // Four writers create clocks as fast as the server acknowledges them.
+    let acked = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let mut writers = tokio::task::JoinSet::new();
+    for token in tokens.clone() {
+        let http = http.clone();
+        let base = server.base.clone();
+        let acked = acked.clone();
+        writers.spawn(async move {
+            for n in 0..20 {
+                let sent = http
+                    .post(format!("{base}/api/v1/me/clocks"))
+                    .bearer_auth(&token)
+                    .json(&json!({"label": format!("clock {n}"), "started_on": "1999-12-31"}))
+                    .send()
+                    .await;
+                let Ok(res) = sent else { return };
+                if res.status() != StatusCode::CREATED {
+                    return;
+                }
+                let Ok(body) = res.json::<serde_json::Value>().await else {
+                    return;
+                };
+                acked
+                    .lock()
+                    .unwrap()
+                    .push((token.clone(), body["id"].as_str().unwrap().to_owned()));
+            }
+        });
+    }
+    // Kill the server in the middle of the stream.
+    loop {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if acked.lock().unwrap().len() >= 25 {
+            break;
+        }
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    while writers.join_next().await.is_some() {}
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 25,
+        "writes were acknowledged before the kill"
+    );
+    assert!(acked.len() < 80, "the kill landed mid-stream");
+
+    let mut restarted = start(&storage);
+    for (token, id) in &acked {
+        let res = http
+            .get(format!("{}/api/v1/me/clocks/{id}", restarted.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "acknowledged clock {id} was lost"
+        );
+    }
+    restarted.child.kill().expect("stop");
+    let _ = restarted.child.wait();
+
+    // Nothing secret reached the logs: passwords, tokens, sobriety dates.
+    let logs = format!(
+        "{}{}",
+        server.log.lock().unwrap(),
+        restarted.log.lock().unwrap()
+    );
+    assert!(logs.contains("listening"), "the logs were captured");
+    assert!(
+        !logs.contains("CANARY-PASSWORD"),
+        "a password reached the logs"
+    );
+    assert!(
+        !logs.contains("1999-12-31"),
+        "a sobriety date reached the logs"
+    );
+    for token in &tokens {
+        assert!(!logs.contains(token.as_str()), "a token reached the logs");
+        assert!(
+            !logs.contains(&token["belay_".len()..]),
+            "a token reached the logs"
+        );
+    }
+}

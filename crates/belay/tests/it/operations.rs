@@ -1,0 +1,102 @@
+//! Operations: health, readiness, metrics, the OpenAPI document, and the
+//! crisis page answering with the database gone.
+
+use reqwest::StatusCode;
+
+use crate::support::{Backend, TestApp};
+
+backend_tests!(
+    healthz_and_readyz_answer,
+    metrics_count_requests_by_route_and_jobs,
+    the_openapi_document_covers_every_api_operation,
+    the_help_page_answers_when_the_database_is_down,
+);
+
+async fn healthz_and_readyz_answer(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "ok");
+    let (status, body) = app.call(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ready");
+}
+
+async fn metrics_count_requests_by_route_and_jobs(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = app.member("river").await;
+    app.get("/api/v1/me", &token).await;
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(text.contains(r#"route="/api/v1/me""#), "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("jobs_pending"), "{text}");
+    assert!(!text.contains("river"), "no member data in metrics");
+}
+
+async fn the_openapi_document_covers_every_api_operation(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (status, doc) = app
+        .call(reqwest::Method::GET, "/api/openapi.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("post", "/api/v1/accounts"),
+        ("post", "/api/v1/tokens"),
+        ("get", "/api/v1/tokens"),
+        ("delete", "/api/v1/tokens/{id}"),
+        ("get", "/api/v1/me"),
+        ("patch", "/api/v1/me"),
+        ("put", "/api/v1/me/password"),
+        ("put", "/api/v1/me/profile"),
+        ("get", "/api/v1/members/{handle}"),
+        ("get", "/api/v1/me/clocks"),
+        ("post", "/api/v1/me/clocks"),
+        ("get", "/api/v1/me/clocks/{id}"),
+        ("patch", "/api/v1/me/clocks/{id}"),
+        ("delete", "/api/v1/me/clocks/{id}"),
+        ("post", "/api/v1/me/clocks/{id}/reset"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = 0;
+    for (path, item) in paths {
+        assert!(path.starts_with("/api/v1/"), "{path}");
+        documented += item.as_object().unwrap().len();
+    }
+    for (method, path) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    assert_eq!(
+        documented,
+        expected.len(),
+        "an operation is documented but not listed here"
+    );
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+async fn the_help_page_answers_when_the_database_is_down(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.state.db.close().await;
+    let res = app.http.get(app.url("/help")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("988"));
+    assert!(html.contains("741741"));
+    let (status, _) = app.call(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}

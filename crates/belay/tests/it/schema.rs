@@ -1,0 +1,62 @@
+//! The two migration folders must describe the same schema.
+
+use std::collections::BTreeSet;
+
+use belay::db::{migrator_postgres, migrator_sqlite};
+
+use crate::support::{Backend, app::Storage};
+
+#[test]
+fn both_backends_have_the_same_migration_versions_and_names() {
+    let names = |m: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+        m.iter()
+            .map(|x| (x.version, x.description.to_string()))
+            .collect()
+    };
+    let sqlite = names(migrator_sqlite());
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, names(migrator_postgres()));
+}
+
+async fn columns(backend: Backend) -> BTreeSet<(String, String)> {
+    let storage = Storage::new(backend).await;
+    let db = belay::db::connect(&storage.target()).await.unwrap();
+    belay::db::migrate(&db).await.unwrap();
+    let rows: Vec<(String, String)> = match &db {
+        belay::db::Db::Sqlite(s) => sqlx::query_as(
+            "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p
+             where m.type = 'table' and m.name not like '\\_sqlx%' escape '\\' and m.name not like 'sqlite\\_%' escape '\\'",
+        )
+        .fetch_all(&s.read)
+        .await
+        .unwrap(),
+        belay::db::Db::Postgres(p) => sqlx::query_as(
+            "select table_name::text, column_name::text from information_schema.columns
+             where table_schema = 'public' and table_name not like '\\_sqlx%'",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    };
+    db.close().await;
+    rows.into_iter().collect()
+}
+
+mod postgres {
+    /// Needs both databases, so it lives in the PostgreSQL suite.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_backends_have_the_same_tables_and_columns() {
+        if crate::support::app::postgres_url().is_none() {
+            eprintln!("BELAY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+            return;
+        }
+        super::compare_columns().await
+    }
+}
+
+async fn compare_columns() {
+    let pg = columns(Backend::Postgres).await;
+    let lite = columns(Backend::Sqlite).await;
+    assert!(pg.contains(&("member".into(), "handle_key".into())));
+    assert_eq!(lite, pg);
+}
