@@ -1,0 +1,190 @@
+// Belay's browser journey, in headless Debian Chromium:
+//   sign up -> add a clock -> see its day count on the home page -> follow
+//   "Get help now"; plus the profile and settings pages.
+// It fails if any request leaves 127.0.0.1, if the browser logs an error
+// (a CSP violation, say), or if axe-core reports a serious or critical
+// accessibility violation on any page visited.
+//
+// Usage: node journey.mjs            (starts ../target/debug/belay itself)
+//        BELAY_BIN=/path/to/belay node journey.mjs
+//        SCREENSHOTS=1 node journey.mjs   (also writes ../docs/screenshots/*.png)
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const bin = process.env.BELAY_BIN || join(here, "..", "target", "debug", "belay");
+const zone = "America/Chicago";
+
+function fail(message) {
+  console.error(`browser journey FAILED: ${message}`);
+  process.exitCode = 1;
+  throw new Error(message);
+}
+
+function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "belay-e2e-"));
+  const child = spawn(bin, ["serve"], {
+    env: { ...process.env, BELAY_DATA_DIR: dataDir, BELAY_BIND: "127.0.0.1:0", DATABASE_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const address = new Promise((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => reject(new Error("belay did not start in 60 s")), 60_000);
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk.toString();
+      const match = buffered.match(/listening.*addr=(\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(`http://${match[1]}`);
+      }
+    });
+    child.stderr.on("data", (chunk) => process.stderr.write(chunk));
+    child.on("exit", (code) => reject(new Error(`belay exited early with ${code}`)));
+  });
+  return { child, dataDir, address };
+}
+
+function localDate(date, timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+}
+
+function daysBefore(isoDay, days) {
+  const d = new Date(`${isoDay}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - days);
+  return d.toISOString().slice(0, 10);
+}
+
+async function checkAccessibility(page, label, checked) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { resultTypes: ["violations"], runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } }),
+  );
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of serious) {
+    console.error(`  ${label}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  }
+  if (serious.length > 0) fail(`axe found ${serious.length} serious or critical violations on ${label}`);
+  checked.push(label);
+}
+
+async function main() {
+  const server = startServer();
+  const base = await server.address;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+  const shots = process.env.SCREENSHOTS ? join(here, "..", "docs", "screenshots") : null;
+  if (shots) mkdirSync(shots, { recursive: true });
+  const offOrigin = [];
+  const consoleErrors = [];
+  const checked = [];
+  try {
+    const context = await browser.newContext({ timezoneId: zone, viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    context.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.protocol === "data:" || url.protocol === "about:") return;
+      if (url.hostname !== "127.0.0.1") offOrigin.push(request.url());
+    });
+    const page = await context.newPage();
+    page.on("console", (msg) => {
+      if (msg.type() === "error") consoleErrors.push(msg.text());
+    });
+    page.on("dialog", (dialog) => dialog.accept());
+
+    await page.goto(`${base}/`);
+    await checkAccessibility(page, "landing", checked);
+    await page.getByRole("link", { name: "Create an account" }).first().click();
+    await page.waitForURL(`${base}/signup`);
+    if ((await page.inputValue("#time_zone")) !== zone) fail("the time zone was not pre-filled from the browser");
+    await checkAccessibility(page, "sign-up", checked);
+    if (shots) await page.screenshot({ path: join(shots, "signup.png"), fullPage: true });
+
+    const handle = `e2e_${Date.now() % 1_000_000}`;
+    await page.fill("#handle", handle);
+    await page.fill("#password", "a long and calm passphrase");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await page.waitForURL(`${base}/`);
+    if (!(await page.textContent("h1")).includes(handle)) fail("the home page does not greet the new member");
+    await checkAccessibility(page, "home (empty)", checked);
+
+    await page.getByRole("link", { name: "Start a clock" }).click();
+    const today = localDate(new Date(), zone);
+    const start = daysBefore(today, 10);
+    await page.fill("#label", "alcohol");
+    await page.fill("#started_on", start);
+    await checkAccessibility(page, "clocks", checked);
+    await page.getByRole("button", { name: "Start the clock" }).click();
+    await page.waitForURL(`${base}/`);
+    const card = page.getByRole("article", { name: "alcohol clock" });
+    const days = (await card.locator(".num").textContent()).trim();
+    if (days !== "10") fail(`expected 10 days on the home page, saw ${days}`);
+    await checkAccessibility(page, "home", checked);
+    if (shots) await page.screenshot({ path: join(shots, "home.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "Profile" }).click();
+    await page.getByLabel("Alcohol").check();
+    await page.fill("#bio", "One day at a time.");
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await page.getByText("Your profile is saved.").waitFor();
+    await checkAccessibility(page, "profile", checked);
+    if (shots) await page.screenshot({ path: join(shots, "profile.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "Settings" }).click();
+    await checkAccessibility(page, "settings", checked);
+
+    await page.getByRole("link", { name: "Get help now" }).click();
+    await page.waitForURL(`${base}/help`);
+    if (!(await page.textContent("body")).includes("988")) fail("the help page does not show 988");
+    await checkAccessibility(page, "help", checked);
+    if (shots) await page.screenshot({ path: join(shots, "help.png"), fullPage: true });
+
+    await page.goto(`${base}/`);
+    await page.getByRole("button", { name: `Log out ${handle}` }).click();
+    await page.waitForURL(`${base}/`);
+    await page.getByRole("link", { name: "Log in" }).first().click();
+    await checkAccessibility(page, "log-in", checked);
+    await page.fill("#handle", handle);
+    await page.fill("#password", "a long and calm passphrase");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(`${base}/`);
+    if (days !== (await page.getByRole("article", { name: "alcohol clock" }).locator(".num").textContent()).trim()) {
+      fail("the clock changed across log-out and log-in");
+    }
+
+    // Dark theme renders too (axe checks its contrast).
+    const dark = await browser.newContext({ colorScheme: "dark", viewport: { width: 390, height: 844 } });
+    const darkPage = await dark.newPage();
+    dark.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== "data:" && url.hostname !== "127.0.0.1") offOrigin.push(request.url());
+    });
+    await darkPage.goto(`${base}/help`);
+    await checkAccessibility(darkPage, "help (dark)", checked);
+    await darkPage.goto(`${base}/signup`);
+    await checkAccessibility(darkPage, "sign-up (dark)", checked);
+    await dark.close();
+
+    if (offOrigin.length > 0) fail(`requests left 127.0.0.1: ${offOrigin.join(", ")}`);
+    if (consoleErrors.length > 0) fail(`the browser logged errors: ${consoleErrors.join(" | ")}`);
+    console.log(`browser journey passed: ${checked.length} pages checked with axe (${checked.join(", ")}); no request left 127.0.0.1`);
+  } finally {
+    await browser.close();
+    server.child.kill("SIGTERM");
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  if (!process.exitCode) console.error(`browser journey FAILED: ${err.stack || err}`);
+  process.exitCode = 1;
+});
