@@ -12,6 +12,7 @@
 mod support;
 
 mod accounts;
+mod cli;
 mod clocks;
 mod durability;
 mod jobs;

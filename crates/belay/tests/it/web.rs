@@ -12,6 +12,7 @@ backend_tests!(
     a_wrong_password_on_the_page_says_so_without_saying_which,
     the_session_cookie_is_httponly_and_lax_and_the_secret_is_hashed,
     sessions_end_after_the_idle_timeout,
+    sessions_end_after_the_absolute_timeout_even_when_used,
     logging_in_again_replaces_the_old_session,
     a_cookie_authenticated_api_write_from_another_site_is_refused,
     every_response_carries_the_security_headers,
@@ -173,6 +174,24 @@ async fn sessions_end_after_the_idle_timeout(b: Backend) {
     assert_eq!(after.status, StatusCode::SEE_OTHER);
     assert_eq!(after.location(), Some("/login"));
     assert_eq!(app.scalar("select count(*) from session").await, 0);
+}
+
+async fn sessions_end_after_the_absolute_timeout_even_when_used(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| {
+        c.session_absolute = std::time::Duration::from_secs(12 * 3600)
+    })
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_up("river", "UTC").await;
+    for _ in 0..11 {
+        app.clock.advance(chrono::Duration::hours(1));
+        assert!(browser.get("/").await.html.contains("Hi, river"));
+    }
+    app.clock.advance(chrono::Duration::minutes(61));
+    assert!(
+        browser.get("/").await.html.contains("Create an account"),
+        "logged out after 12 hours"
+    );
 }
 
 async fn logging_in_again_replaces_the_old_session(b: Backend) {
