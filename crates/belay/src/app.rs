@@ -21,7 +21,7 @@ use utoipa::{
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    accounts::{self, password::Passwords, ratelimit::Limiters},
+    accounts::{self, cache::AuthCache, password::Passwords, ratelimit::Limiters},
     clocks,
     config::Config,
     db::{self, Db},
@@ -44,6 +44,7 @@ pub struct AppState {
     pub jobs: JobQueue,
     pub passwords: Arc<Passwords>,
     pub limiters: Arc<Limiters>,
+    pub auth_cache: Arc<AuthCache>,
 }
 
 impl AppState {
@@ -56,8 +57,11 @@ impl AppState {
     }
 
     pub fn from_parts(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Only one process owns a SQLite database; see accounts::cache.
+        let cache_auth = db.backend() == db::Backend::Sqlite;
         Ok(Self {
             limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),
+            auth_cache: Arc::new(AuthCache::new(cache_auth)),
             passwords: Passwords::new()?,
             db,
             config: Arc::new(config),
@@ -205,10 +209,10 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
             .unwrap_or(chrono::Duration::days(1));
         let absolute = chrono::Duration::from_std(state.config.session_absolute)
             .unwrap_or(chrono::Duration::days(14));
-        if let Err(err) =
-            accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await
-        {
-            tracing::warn!(error = %err, "removing expired sessions failed");
+        match accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await {
+            Ok(0) => {}
+            Ok(_) => state.auth_cache.invalidate(),
+            Err(err) => tracing::warn!(error = %err, "removing expired sessions failed"),
         }
     }
 }

@@ -191,10 +191,7 @@ fn me_of(row: MemberRow, profile: Profile) -> Me {
 #[utoipa::path(get, path = "/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 async fn get_me(State(state): State<AppState>, ApiMember(me): ApiMember) -> AppResult<Json<Me>> {
-    let row = super::store::member_by_id(&state.db, me.id)
-        .await?
-        .ok_or(crate::web::error::AppError::Unauthenticated)?;
-    let profile = profile::service::own(&state, me.id).await?;
+    let (row, profile) = service::me_with_profile(&state, &me).await?;
     Ok(Json(me_of(row, profile)))
 }
 

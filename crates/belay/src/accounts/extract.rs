@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::{
+    cache::Cached,
     model::{MemberId, Role},
     store,
     token::{hash_token, looks_like_api_token, looks_like_token},
@@ -68,31 +69,52 @@ pub async fn resolve_visitor(
     Ok(found)
 }
 
+fn member_from(member_id: MemberId, handle: String, time_zone: &str, role: &str) -> (MemberId, String, Tz, Role) {
+    (
+        member_id,
+        handle,
+        crate::time::parse_time_zone(time_zone).unwrap_or(Tz::UTC),
+        Role::parse(role).unwrap_or(Role::Member),
+    )
+}
+
 async fn session_member(state: &AppState, token: &str) -> Result<Option<AuthMember>, AppError> {
     let id_hash = hash_token(token);
-    let Some(row) = store::find_session(&state.db, &id_hash).await? else {
-        return Ok(None);
-    };
     let now = state.clock.now();
+    let mut key = b"s".to_vec();
+    key.extend_from_slice(&id_hash);
+    let row = match state.auth_cache.get(&key, now) {
+        Some(Cached::Session(row)) => row,
+        _ => {
+            let generation = state.auth_cache.generation();
+            let Some(row) = store::find_session(&state.db, &id_hash).await? else {
+                return Ok(None);
+            };
+            state.auth_cache.put(key.clone(), Cached::Session(row.clone()), generation, now);
+            row
+        }
+    };
     let last_seen = row.last_seen_at.unwrap_or(row.created_at);
-    let idle =
-        chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::MAX);
+    let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::MAX);
     let absolute =
         chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::MAX);
     if now - last_seen > idle || now - row.created_at > absolute {
         let mut tx = state.db.begin_write().await?;
         store::delete_session(&mut tx, &id_hash).await?;
         tx.commit().await?;
+        state.auth_cache.invalidate();
         return Ok(None);
     }
     if (now - last_seen).num_seconds() >= TOUCH_EVERY_SECS {
         store::touch_session(&state.db, &id_hash, now).await?;
+        state.auth_cache.touch(&key, now);
     }
+    let (id, handle, time_zone, role) = member_from(row.member_id, row.handle, &row.time_zone, &row.role);
     Ok(Some(AuthMember {
-        id: row.member_id,
-        handle: row.handle,
-        time_zone: crate::time::parse_time_zone(&row.time_zone).unwrap_or(Tz::UTC),
-        role: Role::parse(&row.role).unwrap_or(Role::Member),
+        id,
+        handle,
+        time_zone,
+        role,
         csrf: Some(row.secret_or_id),
         via: AuthVia::Session { id_hash },
     }))
@@ -102,24 +124,27 @@ async fn token_member(state: &AppState, token: &str) -> Result<Option<AuthMember
     if !looks_like_api_token(token) {
         return Ok(None);
     }
-    let Some(row) = store::find_token(&state.db, &hash_token(token)).await? else {
-        return Ok(None);
-    };
+    let hash = hash_token(token);
     let now = state.clock.now();
-    if row
-        .last_used_at
-        .is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS)
-    {
+    let mut key = b"t".to_vec();
+    key.extend_from_slice(&hash);
+    let row = match state.auth_cache.get(&key, now) {
+        Some(Cached::Token(row)) => row,
+        _ => {
+            let generation = state.auth_cache.generation();
+            let Some(row) = store::find_token(&state.db, &hash).await? else {
+                return Ok(None);
+            };
+            state.auth_cache.put(key.clone(), Cached::Token(row.clone()), generation, now);
+            row
+        }
+    };
+    if row.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS) {
         store::touch_token(&state.db, row.id, now).await?;
+        state.auth_cache.touch(&key, now);
     }
-    Ok(Some(AuthMember {
-        id: row.member_id,
-        handle: row.handle,
-        time_zone: crate::time::parse_time_zone(&row.time_zone).unwrap_or(Tz::UTC),
-        role: Role::parse(&row.role).unwrap_or(Role::Member),
-        csrf: None,
-        via: AuthVia::Token { id: row.id },
-    }))
+    let (id, handle, time_zone, role) = member_from(row.member_id, row.handle, &row.time_zone, &row.role);
+    Ok(Some(AuthMember { id, handle, time_zone, role, csrf: None, via: AuthVia::Token { id: row.id } }))
 }
 
 /// Anyone: the member if logged in, and the CSRF token for the page's forms.

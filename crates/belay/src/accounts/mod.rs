@@ -13,6 +13,7 @@
 //! returned to that member.
 
 pub mod api;
+pub mod cache;
 pub mod extract;
 pub mod model;
 pub mod pages;

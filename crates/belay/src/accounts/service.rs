@@ -147,6 +147,10 @@ pub async fn start_session(
     )
     .await?;
     tx.commit().await?;
+    if previous.is_some() {
+        // The browser's old session, if any, ended in that transaction.
+        state.auth_cache.invalidate();
+    }
     tracing::info!(member.id = %member, "session started");
     Ok(token)
 }
@@ -156,6 +160,7 @@ pub async fn end_session(state: &AppState, member: &AuthMember) -> AppResult<()>
         let mut tx = state.db.begin_write().await?;
         store::delete_session(&mut tx, id_hash).await?;
         tx.commit().await?;
+        state.auth_cache.invalidate();
     }
     Ok(())
 }
@@ -208,11 +213,18 @@ pub async fn revoke_token(state: &AppState, member: &AuthMember, id: Uuid) -> Ap
     let mut tx = state.db.begin_write().await?;
     let revoked = store::revoke_token(&mut tx, member.id, id, state.clock.now()).await?;
     tx.commit().await?;
+    state.auth_cache.invalidate();
     if revoked {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// My account row and my whole profile, in one query.
+pub async fn me_with_profile(state: &AppState, member: &AuthMember) -> AppResult<(MemberRow, profile::Profile)> {
+    let row = store::member_with_profile(&state.db, member.id).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((row.member, row.profile.into()))
 }
 
 /// Changes to the account's settings; `None` keeps a value.
@@ -252,6 +264,7 @@ pub async fn update_account(
         clocks::service::reschedule_milestones(&mut tx, member.id, tz, now).await?;
     }
     tx.commit().await?;
+    state.auth_cache.invalidate();
     state.jobs.wake();
     Ok(MemberRow {
         email,
@@ -287,6 +300,7 @@ pub async fn change_password(
     store::set_password_hash(&mut tx, member.id, &hash, state.clock.now()).await?;
     store::delete_other_sessions(&mut tx, member.id, &keep).await?;
     tx.commit().await?;
+    state.auth_cache.invalidate();
     tracing::info!(member.id = %member.id, "password changed");
     Ok(())
 }
@@ -302,6 +316,7 @@ pub async fn set_role(state: &AppState, handle: &str, role: Role) -> AppResult<(
     )
     .await?;
     tx.commit().await?;
+    state.auth_cache.invalidate();
     if found {
         Ok(())
     } else {

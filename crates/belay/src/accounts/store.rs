@@ -53,6 +53,24 @@ pub async fn member_by_id(db: &Db, id: MemberId) -> sqlx::Result<Option<MemberRo
     on_db!(db, |p| sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
 }
 
+/// A member with their profile, for `GET /me`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberWithProfileRow {
+    #[sqlx(flatten)]
+    pub member: MemberRow,
+    #[sqlx(flatten)]
+    pub profile: crate::profile::store::ProfileRow,
+}
+
+pub async fn member_with_profile(db: &Db, id: MemberId) -> sqlx::Result<Option<MemberWithProfileRow>> {
+    const SQL: &str = "select m.id, m.handle, m.email, m.time_zone, m.language, m.role, m.created_at,
+            p.discoverable, p.focus, p.pathway, p.languages, p.bio, p.seeking, p.offering,
+            p.vis_focus, p.vis_pathway, p.vis_languages, p.vis_bio, p.vis_seeking,
+            p.vis_offering, p.vis_clocks
+        from member m join profile p on p.member_id = m.id where m.id = $1";
+    on_db!(db, |p| sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
 pub async fn member_by_handle(db: &Db, handle_key: &str) -> sqlx::Result<Option<MemberRow>> {
     const SQL: &str = "select id, handle, email, time_zone, language, role, created_at
         from member where handle_key = $1";

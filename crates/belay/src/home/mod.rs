@@ -1,14 +1,17 @@
 //! The start page: a welcome for visitors; for members, their clocks and
-//! latest notices. It composes features and owns no data.
+//! latest notices. It composes features and owns no data of its own.
 
 use askama::Template;
 use axum::{Router, extract::State, routing::get};
 
+mod store;
+
 use crate::{
     accounts::Visitor,
     app::AppState,
-    clocks::{self, Clock},
-    notices::{self, Notice},
+    clocks::{Clock, model::ClockId, store::ClockRow},
+    notices::{Notice, NoticeRow},
+    time::local_today,
     web::page::{Layout, PageResult, render},
 };
 
@@ -37,13 +40,35 @@ async fn home_page(State(state): State<AppState>, visitor: Visitor) -> PageResul
             layout: visitor.layout("Welcome"),
         });
     };
-    let clocks = clocks::service::list(&state, member).await?;
-    let notices = notices::recent(&state.db, member.id, 3)
-        .await?
-        .into_iter()
-        .map(Notice::from)
-        .filter(|n| !n.read && state.clock.now() - n.created_at < chrono::Duration::days(2))
-        .collect();
+    let now = state.clock.now();
+    let rows = store::home_rows(&state.db, member.id, now - chrono::Duration::days(2)).await?;
+    let today = local_today(now, member.time_zone);
+    let mut clocks = Vec::new();
+    let mut notices = Vec::new();
+    for row in rows {
+        match (row.item.as_str(), row.started_on, row.payload) {
+            ("clock", Some(started_on), _) => clocks.push(Clock::from_row(
+                ClockRow {
+                    id: ClockId(row.id),
+                    label: row.text,
+                    started_on,
+                    created_at: row.created_at,
+                    resets: row.resets,
+                },
+                today,
+            )),
+            ("notice", _, Some(payload)) => notices.push(Notice::from(NoticeRow {
+                id: row.id,
+                kind: row.text,
+                payload,
+                created_at: row.created_at,
+                read_at: None,
+            })),
+            _ => {}
+        }
+    }
+    clocks.sort_by(|a, b| a.started_on.cmp(&b.started_on));
+    notices.sort_by(|a, b| b.created_at.cmp(&a.created_at));
     render(&HomePage {
         layout: visitor.layout("Home"),
         handle: member.handle.clone(),

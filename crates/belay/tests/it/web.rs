@@ -14,6 +14,8 @@ backend_tests!(
     sessions_end_after_the_idle_timeout,
     sessions_end_after_the_absolute_timeout_even_when_used,
     logging_in_again_replaces_the_old_session,
+    a_session_cookie_replayed_after_logout_is_refused_at_once,
+    a_password_change_ends_the_other_sessions_at_once,
     a_cookie_authenticated_api_write_from_another_site_is_refused,
     every_response_carries_the_security_headers,
     pages_need_a_login_and_send_visitors_to_it,
@@ -192,6 +194,48 @@ async fn sessions_end_after_the_absolute_timeout_even_when_used(b: Backend) {
         browser.get("/").await.html.contains("Create an account"),
         "logged out after 12 hours"
     );
+}
+
+fn session_cookie(page: &crate::support::browser::Page) -> String {
+    page.set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("belay_session="))
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+        .expect("a session cookie")
+}
+
+async fn shows_home_for(app: &TestApp, cookie: &str) -> bool {
+    let res = app.http.get(app.url("/")).header("cookie", cookie).send().await.unwrap();
+    res.text().await.unwrap().contains("Hi, river")
+}
+
+async fn a_session_cookie_replayed_after_logout_is_refused_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let browser = Browser::new(&app);
+    let cookie = session_cookie(&browser.sign_up("river", "UTC").await);
+    assert!(shows_home_for(&app, &cookie).await);
+    let home = browser.get("/").await;
+    browser.post("/logout", &[("csrf", &home.csrf())]).await;
+    assert!(!shows_home_for(&app, &cookie).await, "the old cookie still worked after logging out");
+}
+
+async fn a_password_change_ends_the_other_sessions_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let phone = Browser::new(&app);
+    let phone_cookie = session_cookie(&phone.sign_up("river", "UTC").await);
+    let laptop = Browser::new(&app);
+    let laptop_cookie = session_cookie(&laptop.log_in("river", PASSWORD).await);
+    assert!(shows_home_for(&app, &phone_cookie).await);
+    let settings = laptop.get("/settings").await;
+    let changed = laptop
+        .post(
+            "/settings/password",
+            &[("csrf", &settings.csrf()), ("current_password", PASSWORD), ("new_password", "another calm passphrase")],
+        )
+        .await;
+    assert!(changed.html.contains("Your password is changed."), "{}", changed.html);
+    assert!(!shows_home_for(&app, &phone_cookie).await, "the other device stayed logged in");
+    assert!(shows_home_for(&app, &laptop_cookie).await, "the device that changed it stays in");
 }
 
 async fn logging_in_again_replaces_the_old_session(b: Backend) {
