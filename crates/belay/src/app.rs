@@ -209,7 +209,8 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
             .unwrap_or(chrono::Duration::days(1));
         let absolute = chrono::Duration::from_std(state.config.session_absolute)
             .unwrap_or(chrono::Duration::days(14));
-        match accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await {
+        match accounts::store::delete_expired_sessions(&state.db, now - idle, now - absolute).await
+        {
             Ok(0) => {}
             Ok(_) => state.auth_cache.invalidate(),
             Err(err) => tracing::warn!(error = %err, "removing expired sessions failed"),

@@ -22,8 +22,8 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicU64, Ordering},
         Mutex,
+        atomic::{AtomicU64, Ordering},
     },
 };
 
@@ -57,7 +57,11 @@ pub struct AuthCache {
 
 impl AuthCache {
     pub fn new(enabled: bool) -> Self {
-        Self { enabled, generation: AtomicU64::new(0), entries: Mutex::new(HashMap::new()) }
+        Self {
+            enabled,
+            generation: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The generation to pass to [`AuthCache::put`]: read it before the
@@ -87,16 +91,31 @@ impl AuthCache {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, Entry { value, generation, fetched_at: now });
+        entries.insert(
+            key,
+            Entry {
+                value,
+                generation,
+                fetched_at: now,
+            },
+        );
     }
 
     /// Records a new "last seen" time in a cached session.
     pub fn touch(&self, key: &[u8], at: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(Entry { value: Cached::Session(row), .. }) = entries.get_mut(key) {
+        if let Some(Entry {
+            value: Cached::Session(row),
+            ..
+        }) = entries.get_mut(key)
+        {
             row.last_seen_at = Some(at);
         }
-        if let Some(Entry { value: Cached::Token(row), .. }) = entries.get_mut(key) {
+        if let Some(Entry {
+            value: Cached::Token(row),
+            ..
+        }) = entries.get_mut(key)
+        {
             row.last_used_at = Some(at);
         }
     }
@@ -105,7 +124,10 @@ impl AuthCache {
     /// tokens, or the member fields they carry.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -137,13 +159,21 @@ mod tests {
         c.put(b"k".to_vec(), row(), g, t("2026-01-01T00:00:00Z"));
         assert!(c.get(b"k", t("2026-01-01T00:00:09Z")).is_some());
         assert!(c.get(b"k", t("2026-01-01T00:00:10Z")).is_none());
-        assert!(c.get(b"k", t("2025-12-31T23:59:59Z")).is_none(), "a clock that went back");
+        assert!(
+            c.get(b"k", t("2025-12-31T23:59:59Z")).is_none(),
+            "a clock that went back"
+        );
     }
 
     #[test]
     fn invalidation_applies_to_the_next_lookup() {
         let c = AuthCache::new(true);
-        c.put(b"k".to_vec(), row(), c.generation(), t("2026-01-01T00:00:00Z"));
+        c.put(
+            b"k".to_vec(),
+            row(),
+            c.generation(),
+            t("2026-01-01T00:00:00Z"),
+        );
         c.invalidate();
         assert!(c.get(b"k", t("2026-01-01T00:00:01Z")).is_none());
     }
@@ -160,7 +190,12 @@ mod tests {
     #[test]
     fn a_disabled_cache_stores_nothing() {
         let c = AuthCache::new(false);
-        c.put(b"k".to_vec(), row(), c.generation(), t("2026-01-01T00:00:00Z"));
+        c.put(
+            b"k".to_vec(),
+            row(),
+            c.generation(),
+            t("2026-01-01T00:00:00Z"),
+        );
         assert!(c.get(b"k", t("2026-01-01T00:00:01Z")).is_none());
     }
 }

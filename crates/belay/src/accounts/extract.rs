@@ -69,7 +69,12 @@ pub async fn resolve_visitor(
     Ok(found)
 }
 
-fn member_from(member_id: MemberId, handle: String, time_zone: &str, role: &str) -> (MemberId, String, Tz, Role) {
+fn member_from(
+    member_id: MemberId,
+    handle: String,
+    time_zone: &str,
+    role: &str,
+) -> (MemberId, String, Tz, Role) {
     (
         member_id,
         handle,
@@ -90,12 +95,15 @@ async fn session_member(state: &AppState, token: &str) -> Result<Option<AuthMemb
             let Some(row) = store::find_session(&state.db, &id_hash).await? else {
                 return Ok(None);
             };
-            state.auth_cache.put(key.clone(), Cached::Session(row.clone()), generation, now);
+            state
+                .auth_cache
+                .put(key.clone(), Cached::Session(row.clone()), generation, now);
             row
         }
     };
     let last_seen = row.last_seen_at.unwrap_or(row.created_at);
-    let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::MAX);
+    let idle =
+        chrono::Duration::from_std(state.config.session_idle).unwrap_or(chrono::Duration::MAX);
     let absolute =
         chrono::Duration::from_std(state.config.session_absolute).unwrap_or(chrono::Duration::MAX);
     if now - last_seen > idle || now - row.created_at > absolute {
@@ -109,7 +117,8 @@ async fn session_member(state: &AppState, token: &str) -> Result<Option<AuthMemb
         store::touch_session(&state.db, &id_hash, now).await?;
         state.auth_cache.touch(&key, now);
     }
-    let (id, handle, time_zone, role) = member_from(row.member_id, row.handle, &row.time_zone, &row.role);
+    let (id, handle, time_zone, role) =
+        member_from(row.member_id, row.handle, &row.time_zone, &row.role);
     Ok(Some(AuthMember {
         id,
         handle,
@@ -135,16 +144,29 @@ async fn token_member(state: &AppState, token: &str) -> Result<Option<AuthMember
             let Some(row) = store::find_token(&state.db, &hash).await? else {
                 return Ok(None);
             };
-            state.auth_cache.put(key.clone(), Cached::Token(row.clone()), generation, now);
+            state
+                .auth_cache
+                .put(key.clone(), Cached::Token(row.clone()), generation, now);
             row
         }
     };
-    if row.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS) {
+    if row
+        .last_used_at
+        .is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_EVERY_SECS)
+    {
         store::touch_token(&state.db, row.id, now).await?;
         state.auth_cache.touch(&key, now);
     }
-    let (id, handle, time_zone, role) = member_from(row.member_id, row.handle, &row.time_zone, &row.role);
-    Ok(Some(AuthMember { id, handle, time_zone, role, csrf: None, via: AuthVia::Token { id: row.id } }))
+    let (id, handle, time_zone, role) =
+        member_from(row.member_id, row.handle, &row.time_zone, &row.role);
+    Ok(Some(AuthMember {
+        id,
+        handle,
+        time_zone,
+        role,
+        csrf: None,
+        via: AuthVia::Token { id: row.id },
+    }))
 }
 
 /// Anyone: the member if logged in, and the CSRF token for the page's forms.

@@ -222,8 +222,13 @@ pub async fn revoke_token(state: &AppState, member: &AuthMember, id: Uuid) -> Ap
 }
 
 /// My account row and my whole profile, in one query.
-pub async fn me_with_profile(state: &AppState, member: &AuthMember) -> AppResult<(MemberRow, profile::Profile)> {
-    let row = store::member_with_profile(&state.db, member.id).await?.ok_or(AppError::Unauthenticated)?;
+pub async fn me_with_profile(
+    state: &AppState,
+    member: &AuthMember,
+) -> AppResult<(MemberRow, profile::Profile)> {
+    let row = store::member_with_profile(&state.db, member.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     Ok((row.member, row.profile.into()))
 }
 

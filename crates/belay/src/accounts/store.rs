@@ -62,8 +62,12 @@ pub struct MemberWithProfileRow {
     pub profile: crate::profile::store::ProfileRow,
 }
 
-pub async fn member_with_profile(db: &Db, id: MemberId) -> sqlx::Result<Option<MemberWithProfileRow>> {
-    const SQL: &str = "select m.id, m.handle, m.email, m.time_zone, m.language, m.role, m.created_at,
+pub async fn member_with_profile(
+    db: &Db,
+    id: MemberId,
+) -> sqlx::Result<Option<MemberWithProfileRow>> {
+    const SQL: &str =
+        "select m.id, m.handle, m.email, m.time_zone, m.language, m.role, m.created_at,
             p.discoverable, p.focus, p.pathway, p.languages, p.bio, p.seeking, p.offering,
             p.vis_focus, p.vis_pathway, p.vis_languages, p.vis_bio, p.vis_seeking,
             p.vis_offering, p.vis_clocks

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     accounts::MemberId,
-    db::{on_db, Db},
+    db::{Db, on_db},
 };
 
 /// One row of the union: a clock (`item = 'clock'`) or a notice.
@@ -24,8 +24,13 @@ pub struct HomeRow {
     pub payload: Option<Json<serde_json::Value>>,
 }
 
-pub async fn home_rows(db: &Db, member: MemberId, notices_since: DateTime<Utc>) -> sqlx::Result<Vec<HomeRow>> {
-    const SQL: &str = "select 'clock' as item, c.id as id, c.label as text, c.started_on as started_on,
+pub async fn home_rows(
+    db: &Db,
+    member: MemberId,
+    notices_since: DateTime<Utc>,
+) -> sqlx::Result<Vec<HomeRow>> {
+    const SQL: &str =
+        "select 'clock' as item, c.id as id, c.label as text, c.started_on as started_on,
             c.created_at as created_at,
             (select count(*) from clock_reset r where r.clock_id = c.id) as resets,
             null as payload
@@ -35,5 +40,9 @@ pub async fn home_rows(db: &Db, member: MemberId, notices_since: DateTime<Utc>) 
         from (select id, kind, created_at, payload from notice
               where member_id = $1 and read_at is null and created_at > $2
               order by created_at desc limit 3) n";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(member).bind(notices_since).fetch_all(p).await)
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(member)
+        .bind(notices_since)
+        .fetch_all(p)
+        .await)
 }

@@ -205,7 +205,13 @@ fn session_cookie(page: &crate::support::browser::Page) -> String {
 }
 
 async fn shows_home_for(app: &TestApp, cookie: &str) -> bool {
-    let res = app.http.get(app.url("/")).header("cookie", cookie).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url("/"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
     res.text().await.unwrap().contains("Hi, river")
 }
 
@@ -216,7 +222,10 @@ async fn a_session_cookie_replayed_after_logout_is_refused_at_once(b: Backend) {
     assert!(shows_home_for(&app, &cookie).await);
     let home = browser.get("/").await;
     browser.post("/logout", &[("csrf", &home.csrf())]).await;
-    assert!(!shows_home_for(&app, &cookie).await, "the old cookie still worked after logging out");
+    assert!(
+        !shows_home_for(&app, &cookie).await,
+        "the old cookie still worked after logging out"
+    );
 }
 
 async fn a_password_change_ends_the_other_sessions_at_once(b: Backend) {
@@ -230,12 +239,26 @@ async fn a_password_change_ends_the_other_sessions_at_once(b: Backend) {
     let changed = laptop
         .post(
             "/settings/password",
-            &[("csrf", &settings.csrf()), ("current_password", PASSWORD), ("new_password", "another calm passphrase")],
+            &[
+                ("csrf", &settings.csrf()),
+                ("current_password", PASSWORD),
+                ("new_password", "another calm passphrase"),
+            ],
         )
         .await;
-    assert!(changed.html.contains("Your password is changed."), "{}", changed.html);
-    assert!(!shows_home_for(&app, &phone_cookie).await, "the other device stayed logged in");
-    assert!(shows_home_for(&app, &laptop_cookie).await, "the device that changed it stays in");
+    assert!(
+        changed.html.contains("Your password is changed."),
+        "{}",
+        changed.html
+    );
+    assert!(
+        !shows_home_for(&app, &phone_cookie).await,
+        "the other device stayed logged in"
+    );
+    assert!(
+        shows_home_for(&app, &laptop_cookie).await,
+        "the device that changed it stays in"
+    );
 }
 
 async fn logging_in_again_replaces_the_old_session(b: Backend) {
