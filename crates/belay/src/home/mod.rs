@@ -67,8 +67,8 @@ async fn home_page(State(state): State<AppState>, visitor: Visitor) -> PageResul
             _ => {}
         }
     }
-    clocks.sort_by(|a, b| a.started_on.cmp(&b.started_on));
-    notices.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    clocks.sort_by_key(|c| c.started_on);
+    notices.sort_by_key(|n| std::cmp::Reverse(n.created_at));
     render(&HomePage {
         layout: visitor.layout("Home"),
         handle: member.handle.clone(),
