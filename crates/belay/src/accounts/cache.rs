@@ -21,6 +21,7 @@
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::{
         Mutex,
         atomic::{AtomicU64, Ordering},
@@ -99,6 +100,26 @@ impl AuthCache {
                 fetched_at: now,
             },
         );
+    }
+
+    /// The cached value, or `fetch`'s answer (cached when found). The
+    /// generation is read before `fetch` runs, so a change committed while
+    /// it runs discards the answer instead of caching it.
+    pub async fn get_or_fetch(
+        &self,
+        key: &[u8],
+        now: DateTime<Utc>,
+        fetch: impl Future<Output = sqlx::Result<Option<Cached>>>,
+    ) -> sqlx::Result<Option<Cached>> {
+        if let Some(hit) = self.get(key, now) {
+            return Ok(Some(hit));
+        }
+        let generation = self.generation();
+        let found = fetch.await?;
+        if let Some(value) = &found {
+            self.put(key.to_vec(), value.clone(), generation, now);
+        }
+        Ok(found)
     }
 
     /// Records a new "last seen" time in a cached session.

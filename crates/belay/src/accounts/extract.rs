@@ -86,20 +86,14 @@ fn member_from(
 async fn session_member(state: &AppState, token: &str) -> Result<Option<AuthMember>, AppError> {
     let id_hash = hash_token(token);
     let now = state.clock.now();
-    let mut key = b"s".to_vec();
-    key.extend_from_slice(&id_hash);
-    let row = match state.auth_cache.get(&key, now) {
-        Some(Cached::Session(row)) => row,
-        _ => {
-            let generation = state.auth_cache.generation();
-            let Some(row) = store::find_session(&state.db, &id_hash).await? else {
-                return Ok(None);
-            };
-            state
-                .auth_cache
-                .put(key.clone(), Cached::Session(row.clone()), generation, now);
-            row
-        }
+    let key = [b"s".as_slice(), &id_hash].concat();
+    let fetch = async {
+        Ok(store::find_session(&state.db, &id_hash)
+            .await?
+            .map(Cached::Session))
+    };
+    let Some(Cached::Session(row)) = state.auth_cache.get_or_fetch(&key, now, fetch).await? else {
+        return Ok(None);
     };
     let last_seen = row.last_seen_at.unwrap_or(row.created_at);
     let idle =
@@ -135,20 +129,14 @@ async fn token_member(state: &AppState, token: &str) -> Result<Option<AuthMember
     }
     let hash = hash_token(token);
     let now = state.clock.now();
-    let mut key = b"t".to_vec();
-    key.extend_from_slice(&hash);
-    let row = match state.auth_cache.get(&key, now) {
-        Some(Cached::Token(row)) => row,
-        _ => {
-            let generation = state.auth_cache.generation();
-            let Some(row) = store::find_token(&state.db, &hash).await? else {
-                return Ok(None);
-            };
-            state
-                .auth_cache
-                .put(key.clone(), Cached::Token(row.clone()), generation, now);
-            row
-        }
+    let key = [b"t".as_slice(), &hash].concat();
+    let fetch = async {
+        Ok(store::find_token(&state.db, &hash)
+            .await?
+            .map(Cached::Token))
+    };
+    let Some(Cached::Token(row)) = state.auth_cache.get_or_fetch(&key, now, fetch).await? else {
+        return Ok(None);
     };
     if row
         .last_used_at

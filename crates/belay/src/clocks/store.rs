@@ -68,10 +68,11 @@ pub async fn list_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<Vec<Clock
     on_tx!(tx, |c| sqlx::query_as(sql).bind(member).fetch_all(c).await)
 }
 
+static GET_ONE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{SELECT} where c.id = $1 and c.member_id = $2"));
+
 pub async fn get(db: &Db, member: MemberId, id: ClockId) -> sqlx::Result<Option<ClockRow>> {
-    static SQL: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| format!("{SELECT} where c.id = $1 and c.member_id = $2"));
-    let sql: &'static str = SQL.as_str();
+    let sql: &'static str = GET_ONE.as_str();
     on_db!(db, |p| sqlx::query_as(sql)
         .bind(id)
         .bind(member)

@@ -95,33 +95,24 @@ fn known_kinds_sql() -> String {
 }
 
 /// The claim statement. `kind in (...)` lists this build's kinds, which are
-/// compile-time constants (no input reaches this string).
-static CLAIM_SQLITE: LazyLock<String> = LazyLock::new(|| {
+/// compile-time constants (no input reaches this string). PostgreSQL adds
+/// `for update skip locked` so concurrent instances pass over each other's
+/// rows; SQLite needs nothing, its single writer serialises claims.
+fn claim_sql(locking: &str) -> String {
     format!(
         "update job set lease_id = $1, leased_until = $2, attempts = attempts + 1
         where id = (select id from job
                     where failed_at is null and due_at <= $3
                       and (leased_until is null or leased_until < $3)
                       and kind in ({})
-                    order by due_at limit 1)
+                    order by due_at limit 1 {locking})
         returning id, kind, payload, attempts, max_attempts",
         known_kinds_sql()
     )
-});
+}
 
-static CLAIM_POSTGRES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "update job set lease_id = $1, leased_until = $2, attempts = attempts + 1
-        where id = (select id from job
-                    where failed_at is null and due_at <= $3
-                      and (leased_until is null or leased_until < $3)
-                      and kind in ({})
-                    order by due_at limit 1
-                    for update skip locked)
-        returning id, kind, payload, attempts, max_attempts",
-        known_kinds_sql()
-    )
-});
+static CLAIM_SQLITE: LazyLock<String> = LazyLock::new(|| claim_sql(""));
+static CLAIM_POSTGRES: LazyLock<String> = LazyLock::new(|| claim_sql("for update skip locked"));
 
 /// Claims the job that has been due longest, if any. PostgreSQL skips rows
 /// another instance has locked; SQLite serialises claims through its one
