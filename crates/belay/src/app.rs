@@ -22,10 +22,10 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     accounts::{self, cache::AuthCache, password::Passwords, ratelimit::Limiters},
-    clocks,
+    circle, clocks,
     config::Config,
     db::{self, Db},
-    home,
+    discovery, home,
     jobs::{self, JobQueue},
     profile, safety,
     time::Clock,
@@ -101,7 +101,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(accounts::api_routes())
         .merge(profile::api::routes())
-        .merge(clocks::api::routes());
+        .merge(clocks::api::routes())
+        .merge(circle::api::routes())
+        .merge(discovery::api::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()
@@ -136,6 +138,8 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::page_routes())
         .merge(profile::pages::routes())
         .merge(clocks::pages::routes())
+        .merge(circle::pages::routes())
+        .merge(discovery::pages::routes())
         .merge(safety::routes())
         .merge(web::health::routes())
         .merge(web::assets::routes())

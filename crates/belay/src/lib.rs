@@ -6,10 +6,12 @@
 
 pub mod accounts;
 pub mod app;
+pub mod circle;
 pub mod cli;
 pub mod clocks;
 pub mod config;
 pub mod db;
+pub mod discovery;
 pub mod home;
 pub mod jobs;
 pub mod notices;

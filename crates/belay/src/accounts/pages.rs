@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{
     Router,
-    extract::State,
+    extract::{Query, State},
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "accounts/signup.html")]
 struct SignupPage {
     layout: Layout,
+    next: String,
     handle: String,
     email: String,
     time_zone: String,
@@ -52,6 +53,8 @@ struct SignupPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct SignupForm {
     #[serde(default)]
+    next: String,
+    #[serde(default)]
     handle: String,
     #[serde(default)]
     password: String,
@@ -61,12 +64,35 @@ pub struct SignupForm {
     time_zone: String,
 }
 
-async fn signup_form(visitor: Visitor) -> PageResult {
+/// Where to go after logging in: only a path on this site (an open
+/// redirect would let a link send members anywhere).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn signup_form(visitor: Visitor, Query(q): Query<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref());
     if visitor.member.is_some() {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
     render(&SignupPage {
         layout: visitor.layout("Join"),
+        next,
         handle: String::new(),
         email: String::new(),
         time_zone: String::new(),
@@ -88,8 +114,9 @@ async fn signup(
         email: Some(form.email.clone()),
         time_zone: Some(form.time_zone.clone()),
     };
+    let next = safe_next(Some(&form.next));
     let errors = match service::sign_up(&state, input, ip).await {
-        Ok(member) => return logged_in(&state, &headers, member.id).await,
+        Ok(member) => return logged_in(&state, &headers, member.id, &next).await,
         Err(AppError::Validation(errors)) => errors,
         Err(AppError::Conflict(_, _)) => {
             let mut e = FieldErrors::new();
@@ -100,6 +127,7 @@ async fn signup(
     };
     let page = SignupPage {
         layout: visitor.layout("Join"),
+        next,
         handle: form.handle,
         email: form.email,
         time_zone: form.time_zone,
@@ -114,6 +142,7 @@ async fn logged_in(
     state: &AppState,
     headers: &HeaderMap,
     member: crate::accounts::MemberId,
+    next: &str,
 ) -> PageResult {
     let https = state.config.base_url.https();
     let name = cookie_name(SESSION_COOKIE, https);
@@ -121,7 +150,7 @@ async fn logged_in(
     let token = service::start_session(state, member, previous).await?;
     let max_age = state.config.session_absolute.as_secs();
     let value = set_cookie(&name, &token, "Lax", max_age, https);
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(next).into_response();
     if let Ok(v) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -132,6 +161,7 @@ async fn logged_in(
 #[template(path = "accounts/login.html")]
 struct LoginPage {
     layout: Layout,
+    next: String,
     handle: String,
     message: Option<String>,
 }
@@ -139,17 +169,21 @@ struct LoginPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
+    next: String,
+    #[serde(default)]
     handle: String,
     #[serde(default)]
     password: String,
 }
 
-async fn login_form(visitor: Visitor) -> PageResult {
+async fn login_form(visitor: Visitor, Query(q): Query<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref());
     if visitor.member.is_some() {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
     render(&LoginPage {
         layout: visitor.layout("Log in"),
+        next,
         handle: String::new(),
         message: None,
     })
@@ -162,11 +196,13 @@ async fn login(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
+    let next = safe_next(Some(&form.next));
     match service::check_credentials(&state, &form.handle, form.password, ip).await {
-        Ok(member) => logged_in(&state, &headers, member).await,
+        Ok(member) => logged_in(&state, &headers, member, &next).await,
         Err(err @ (AppError::InvalidCredentials | AppError::RateLimited { .. })) => {
             let page = LoginPage {
                 layout: visitor.layout("Log in"),
+                next,
                 handle: form.handle,
                 message: Some(err.to_string()),
             };
@@ -331,4 +367,19 @@ async fn revoke_token(
         Some("The token is revoked."),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/invite/abc")), "/invite/abc");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/a b")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -267,6 +267,7 @@ pub async fn update_account(
     if tz.name() != current.time_zone {
         // Milestone notices are due at local midnight, which just moved.
         clocks::service::reschedule_milestones(&mut tx, member.id, tz, now).await?;
+        crate::discovery::service::refresh(&mut tx, member.id, now).await?;
     }
     tx.commit().await?;
     state.auth_cache.invalidate();

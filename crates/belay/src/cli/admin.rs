@@ -33,6 +33,15 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Mark a member's professional listing as verified, after checking the
+    /// licence they gave with its issuing board (or withdraw it).
+    VerifyProfessional {
+        /// The member's handle.
+        handle: String,
+        /// Withdraw the verification instead.
+        #[arg(long)]
+        withdraw: bool,
+    },
     /// Give an existing member a role (member, moderator or admin).
     SetRole {
         /// The member's handle.
@@ -87,6 +96,25 @@ pub async fn run(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
                         "invalid: {}",
                         serde_json::to_string(&fields).unwrap_or_default()
                     )
+                }
+                Err(other) => bail!("{other}"),
+            }
+        }
+        AdminCommand::VerifyProfessional { handle, withdraw } => {
+            match crate::circle::capacity::set_verified(&state, &handle, !withdraw).await {
+                Ok(()) => {
+                    println!(
+                        "{handle} is {}",
+                        if withdraw {
+                            "no longer verified"
+                        } else {
+                            "now a verified professional"
+                        }
+                    );
+                    Ok(())
+                }
+                Err(AppError::NotFound) => {
+                    bail!("{handle} has not listed themselves as a professional")
                 }
                 Err(other) => bail!("{other}"),
             }

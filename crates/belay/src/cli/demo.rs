@@ -13,8 +13,10 @@ use uuid::Uuid;
 use crate::{
     accounts::{MemberId, password::hash_blocking, store as accounts_store},
     app::AppState,
+    circle::store as circle_store,
     clocks::{jobs::schedule_next, model::ClockId, store as clocks_store},
     config::Config,
+    discovery,
     profile::{Focus, Pathway, Visibility, store as profile_store},
     time::{COMMON_ZONES, SystemClock, local_today, parse_time_zone},
 };
@@ -89,6 +91,19 @@ const OFFERING: &[&str] = &[
     "Rides to meetings on weekends.",
     "Sharing what worked for me in early recovery.",
     "",
+];
+const DUTY: &[&str] = &[
+    "Mon-Fri 22:00-02:00",
+    "Sat,Sun 10:00-16:00",
+    "Mon-Fri 09:00-17:00",
+    "daily 18:00-23:00",
+    "Tue,Thu 06:00-09:00",
+];
+const TITLES: &[&str] = &[
+    "Licensed clinical social worker",
+    "Certified peer recovery specialist",
+    "Addiction counsellor",
+    "Clinical psychologist",
 ];
 const LABELS: &[(&str, Focus)] = &[
     ("alcohol", Focus::Alcohol),
@@ -216,15 +231,29 @@ async fn insert_batch(
 
         let today = local_today(now, tz);
         let clocks = if rng.chance(30) { 2 } else { 1 };
+        let mut longest = 0;
         for c in 0..clocks {
             let label = if c == 0 { label } else { rng.pick(LABELS).0 };
-            let started: NaiveDate = today
-                .checked_sub_days(Days::new(days_clean(rng)))
-                .unwrap_or(today);
+            let days = days_clean(rng);
+            longest = longest.max(days);
+            let started: NaiveDate = today.checked_sub_days(Days::new(days)).unwrap_or(today);
             let clock = ClockId(Uuid::new_v4());
             clocks_store::insert(&mut tx, clock, id, label, started, now).await?;
             schedule_next(&mut tx, clock, started, tz, now).await?;
         }
+        let professional = rng.chance(2);
+        let capacity = circle_store::CapacityRow {
+            mentor: longest >= 366 && rng.chance(25),
+            mentor_capacity: 1 + rng.below(4) as i32,
+            listener: rng.chance(6),
+            duty_hours: rng.pick(DUTY).to_string(),
+            professional,
+            professional_title: rng.pick(TITLES).to_string(),
+            professional_licence: format!("Demo licence {}", i + 1),
+            verified_at: professional.then_some(now),
+        };
+        circle_store::save_capacity(&mut tx, id, &capacity, now).await?;
+        discovery::service::refresh(&mut tx, id, now).await?;
     }
     tx.commit().await?;
     Ok(())

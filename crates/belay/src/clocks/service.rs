@@ -138,6 +138,7 @@ pub async fn create(
     }
     store::insert(&mut tx, id, member.id, &label, started_on, now).await?;
     schedule_next(&mut tx, id, started_on, member.time_zone, now).await?;
+    crate::discovery::service::refresh(&mut tx, member.id, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     let row = ClockRow {
@@ -206,6 +207,7 @@ pub async fn reset(
     }
     store::reset(&mut tx, member.id, &clock, new_start, now).await?;
     schedule_next(&mut tx, id, new_start, member.time_zone, now).await?;
+    crate::discovery::service::refresh(&mut tx, member.id, now).await?;
     tx.commit().await?;
     state.jobs.wake();
     let row = ClockRow {
@@ -222,6 +224,7 @@ pub async fn delete(state: &AppState, member: &AuthMember, id: ClockId) -> AppRe
         return Err(AppError::NotFound);
     }
     crate::jobs::queue::cancel(&mut tx, &super::jobs::dedupe_key(id)).await?;
+    crate::discovery::service::refresh(&mut tx, member.id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -237,4 +240,48 @@ pub async fn reschedule_milestones(
         schedule_next(tx, clock.id, clock.started_on, tz, now).await?;
     }
     Ok(())
+}
+
+/// Another member's clock, as someone they granted it to sees it: no id,
+/// no reset history.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SharedClock {
+    pub label: String,
+    pub started_on: NaiveDate,
+    pub days: i64,
+    pub next_milestone: Option<NextMilestone>,
+    pub milestone_today: Option<String>,
+}
+
+/// The clocks `handle` shares with me; 404 without the grant, exactly as
+/// for a member who does not exist.
+pub async fn shared_with_me(
+    state: &AppState,
+    me: &AuthMember,
+    handle: &str,
+) -> AppResult<Vec<SharedClock>> {
+    let key = crate::accounts::normalize_handle(handle);
+    let clocks = if key == me.handle {
+        list(state, me).await?
+    } else {
+        let (owner, zone) = store::granted_owner(&state.db, &key, me.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let tz = crate::time::parse_time_zone(&zone).unwrap_or(Tz::UTC);
+        let today = local_today(state.clock.now(), tz);
+        let rows = store::granted_clocks(&state.db, owner, me.id).await?;
+        rows.into_iter()
+            .map(|r| Clock::from_row(r, today))
+            .collect()
+    };
+    Ok(clocks
+        .into_iter()
+        .map(|c| SharedClock {
+            label: c.label,
+            started_on: c.started_on,
+            days: c.days,
+            next_milestone: c.next_milestone,
+            milestone_today: c.milestone_today,
+        })
+        .collect())
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::model::ClockId;
 use crate::{
     accounts::MemberId,
+    circle::store::{GRANT_CHECK, check},
     db::{Db, Tx, on_db, on_tx},
 };
 
@@ -194,4 +195,58 @@ pub async fn with_owner(tx: &mut Tx, id: ClockId) -> sqlx::Result<Option<ClockOw
     const SQL: &str = "select c.member_id, c.label, c.started_on, m.time_zone
         from clock c join member m on m.id = c.member_id where c.id = $1";
     on_tx!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)
+}
+
+/// The owner's id and time zone, only when `viewer` holds their clocks grant
+/// (and neither has blocked the other): otherwise nothing, as if absent.
+pub async fn granted_owner(
+    db: &Db,
+    handle_key: &str,
+    viewer: MemberId,
+) -> sqlx::Result<Option<(MemberId, String)>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select m.id, m.time_zone from member m where m.handle_key = $1 and {}",
+            check(
+                GRANT_CHECK,
+                &[("owner", "m.id"), ("viewer", "$2"), ("grant", "clocks")]
+            )
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(handle_key)
+        .bind(viewer)
+        .fetch_optional(p)
+        .await)
+}
+
+/// An owner's clocks as `viewer` may see them: only with the grant, and
+/// never the private reset history.
+pub async fn granted_clocks(
+    db: &Db,
+    owner: MemberId,
+    viewer: MemberId,
+) -> sqlx::Result<Vec<ClockRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select c.id, c.label, c.started_on, c.created_at, cast(0 as bigint) as resets
+            from clock c where c.member_id = $1 and {}
+            order by c.started_on, c.created_at",
+            check(
+                GRANT_CHECK,
+                &[
+                    ("owner", "c.member_id"),
+                    ("viewer", "$2"),
+                    ("grant", "clocks")
+                ]
+            )
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(owner)
+        .bind(viewer)
+        .fetch_all(p)
+        .await)
 }

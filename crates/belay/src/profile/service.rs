@@ -165,6 +165,7 @@ pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> 
     set(&mut row.vis_offering, v.offering);
     set(&mut row.vis_clocks, v.clocks);
     store::save(&mut tx, member.id, &row, state.clock.now()).await?;
+    crate::discovery::service::refresh(&mut tx, member.id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(row.into())
 }

@@ -6,6 +6,7 @@ use sqlx::types::Json;
 
 use crate::{
     accounts::MemberId,
+    circle::store::{CIRCLE_CHECK, NO_BLOCK, check},
     db::{Db, Tx, on_db, on_tx},
 };
 
@@ -110,20 +111,33 @@ pub async fn visible_to(
     handle_key: &str,
     viewer: MemberId,
 ) -> sqlx::Result<Option<VisibleProfileRow>> {
-    // `in_circle` is the one place the circle's facts enter profile
-    // visibility; the circle feature defines it (accepted connection, no
-    // block either way).
-    const SQL: &str = "select t.handle,
-            case when t.is_self or p.vis_focus = 'members' or (p.vis_focus = 'circle' and t.in_circle) then p.focus end as focus,
-            case when t.is_self or p.vis_pathway = 'members' or (p.vis_pathway = 'circle' and t.in_circle) then p.pathway end as pathway,
-            case when t.is_self or p.vis_languages = 'members' or (p.vis_languages = 'circle' and t.in_circle) then p.languages end as languages,
-            case when t.is_self or p.vis_bio = 'members' or (p.vis_bio = 'circle' and t.in_circle) then p.bio end as bio,
-            case when t.is_self or p.vis_seeking = 'members' or (p.vis_seeking = 'circle' and t.in_circle) then p.seeking end as seeking,
-            case when t.is_self or p.vis_offering = 'members' or (p.vis_offering = 'circle' and t.in_circle) then p.offering end as offering
-        from (select m.id, m.handle, (m.id = $2) as is_self, false as in_circle
-              from member m where m.handle_key = $1) t
-        join profile p on p.member_id = t.id";
-    on_db!(db, |p| sqlx::query_as(SQL)
+    // `in_circle` and the block check come from the circle feature: a field
+    // set to `circle` is seen by accepted connections only, and a member who
+    // blocked (or was blocked by) the viewer does not exist for them.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let field = |name: &str| {
+            format!(
+                "case when t.is_self or p.vis_{name} = 'members'
+                      or (p.vis_{name} = 'circle' and t.in_circle) then p.{name} end as {name}"
+            )
+        };
+        format!(
+            "select t.handle, {}, {}, {}, {}, {}, {}
+            from (select m.id, m.handle, (m.id = $2) as is_self, {in_circle} as in_circle
+                  from member m where m.handle_key = $1 and {no_block}) t
+            join profile p on p.member_id = t.id",
+            field("focus"),
+            field("pathway"),
+            field("languages"),
+            field("bio"),
+            field("seeking"),
+            field("offering"),
+            in_circle = check(CIRCLE_CHECK, &[("a", "m.id"), ("b", "$2")]),
+            no_block = check(NO_BLOCK, &[("a", "m.id"), ("b", "$2")]),
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
         .bind(handle_key)
         .bind(viewer)
         .fetch_optional(p)

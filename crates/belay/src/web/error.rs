@@ -54,6 +54,13 @@ impl FieldErrors {
         }
     }
 
+    /// One message for one field, as a value (for re-rendering a form).
+    pub fn single_map(field: &str, message: impl Into<String>) -> Self {
+        let mut f = Self::new();
+        f.add(field, message);
+        f
+    }
+
     pub fn single(field: &str, message: impl Into<String>) -> AppError {
         let mut f = Self::new();
         f.add(field, message);

@@ -12,8 +12,10 @@
 mod support;
 
 mod accounts;
+mod circle;
 mod cli;
 mod clocks;
+mod discovery;
 mod durability;
 mod jobs;
 mod operations;

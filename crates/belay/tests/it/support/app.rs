@@ -146,8 +146,25 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
+    /// For tests that sign up many members from one address.
+    pub async fn spawn_roomy(backend: Backend) -> Self {
+        Self::spawn_with(backend, |c| {
+            let lots = (10_000, std::time::Duration::from_millis(1));
+            c.limits.signup_per_ip = lots;
+            c.limits.login_per_ip = lots;
+        })
+        .await
+    }
+
     /// Spawns with a configuration tweak (limits, timeouts, base URL).
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        // BELAY_TEST_LOG=debug shows the app's logs for a failing test.
+        if let Ok(filter) = std::env::var("BELAY_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_test_writer()
+                .with_env_filter(filter)
+                .try_init();
+        }
         let storage = Storage::new(backend).await;
         let mut config = Config::for_data_dir(storage.data_dir(), storage.target());
         tweak(&mut config);
@@ -281,6 +298,52 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+impl TestApp {
+    /// `a` asks `b` to connect as `relationship` and `b` accepts; returns the
+    /// connection id.
+    pub async fn connect(&self, a: &str, b_handle: &str, b: &str, relationship: &str) -> String {
+        let (status, c) = self
+            .post(
+                "/api/v1/connections",
+                a,
+                serde_json::json!({"handle": b_handle, "relationship": relationship}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        let id = c["id"].as_str().expect("id").to_owned();
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/connections/{id}/accept"),
+                b,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
+
+    pub async fn make_admin(&self, handle: &str) {
+        belay::accounts::service::set_role(&self.state, handle, belay::accounts::Role::Admin)
+            .await
+            .expect("set role");
+    }
+
+    /// A clock that started `days` before the test's start day.
+    pub async fn clock_days_ago(&self, token: &str, label: &str, days: u64) {
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 6, 15)
+            .and_then(|d| d.checked_sub_days(chrono::Days::new(days)))
+            .expect("date");
+        let (status, body) = self
+            .post(
+                "/api/v1/me/clocks",
+                token,
+                serde_json::json!({"label": label, "started_on": start.to_string()}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
     }
 }
 
