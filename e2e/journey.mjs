@@ -76,6 +76,76 @@ async function checkAccessibility(page, label, checked) {
   checked.push(label);
 }
 
+async function newMember(browser, base, handle, offOrigin, consoleErrors) {
+  const context = await browser.newContext({ timezoneId: zone, viewport: { width: 390, height: 844 } });
+  context.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.protocol !== "data:" && url.hostname !== "127.0.0.1") offOrigin.push(request.url());
+  });
+  const page = await context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  page.on("dialog", (dialog) => dialog.accept());
+  await page.goto(`${base}/signup`);
+  await page.fill("#handle", handle);
+  await page.fill("#password", "a long and calm passphrase");
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await page.waitForURL(`${base}/`);
+  return { context, page };
+}
+
+// Two members in two browsers: one finds the other through discovery and
+// asks; the other accepts and shares their clocks; the first sees the clock
+// only after that.
+async function circleJourney(browser, base, checked, offOrigin, consoleErrors) {
+  const suffix = Date.now() % 1_000_000;
+  const seekerHandle = `seeker_${suffix}`;
+  const peerHandle = `peer_${suffix}`;
+  const peer = await newMember(browser, base, peerHandle, offOrigin, consoleErrors);
+  const seeker = await newMember(browser, base, seekerHandle, offOrigin, consoleErrors);
+
+  // The peer adds a clock and lets others find them.
+  await peer.page.goto(`${base}/clocks`);
+  await peer.page.fill("#label", "alcohol");
+  await peer.page.fill("#started_on", daysBefore(localDate(new Date(), zone), 42));
+  await peer.page.getByRole("button", { name: "Start the clock" }).click();
+  await peer.page.waitForURL(`${base}/`);
+  await peer.page.goto(`${base}/profile`);
+  await peer.page.getByLabel("Let others find me in discovery").check();
+  await peer.page.getByRole("button", { name: "Save profile" }).click();
+  await peer.page.getByText("Your profile is saved.").waitFor();
+
+  // The seeker finds them and asks.
+  await seeker.page.getByRole("link", { name: "Find people" }).click();
+  await seeker.page.waitForURL(/\/discover/);
+  await checkAccessibility(seeker.page, "discover", checked);
+  await seeker.page.getByRole("button", { name: `Ask to connect with ${peerHandle}` }).click();
+  await seeker.page.waitForURL(`${base}/members/${peerHandle}`);
+  if ((await seeker.page.textContent("main")).includes("shares with you")) fail("a clock was visible before any grant");
+  await checkAccessibility(seeker.page, "member card", checked);
+
+  // The peer accepts, then shares their clocks with the seeker.
+  await peer.page.getByRole("link", { name: "Circle" }).click();
+  await checkAccessibility(peer.page, "circle", checked);
+  await peer.page.getByRole("button", { name: `Accept ${seekerHandle}` }).click();
+  await peer.page.waitForURL(`${base}/members/${seekerHandle}`);
+  await peer.page.getByLabel("My clocks").check();
+  await peer.page.getByRole("button", { name: "Save what they see" }).click();
+  await peer.page.getByText("Saved. It applies straight away.").waitFor();
+  await checkAccessibility(peer.page, "member card with grants", checked);
+
+  await seeker.page.reload();
+  const shared = seeker.page.getByRole("article", { name: "alcohol clock" });
+  const days = (await shared.locator(".num").textContent()).trim();
+  if (days !== "42") fail(`the seeker should see 42 days on the peer's clock, saw ${days}`);
+
+  await seeker.page.goto(`${base}/profile/helping`);
+  await checkAccessibility(seeker.page, "how you can help", checked);
+  await peer.context.close();
+  await seeker.context.close();
+}
+
 async function main() {
   const server = startServer();
   const base = await server.address;
@@ -160,6 +230,8 @@ async function main() {
     if (days !== (await page.getByRole("article", { name: "alcohol clock" }).locator(".num").textContent()).trim()) {
       fail("the clock changed across log-out and log-in");
     }
+
+    await circleJourney(browser, base, checked, offOrigin, consoleErrors);
 
     // Dark theme renders too (axe checks its contrast).
     const dark = await browser.newContext({ colorScheme: "dark", viewport: { width: 390, height: 844 } });

@@ -13,6 +13,7 @@ mod support;
 
 mod accounts;
 mod circle;
+mod circle_pages;
 mod cli;
 mod clocks;
 mod discovery;
