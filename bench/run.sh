@@ -22,7 +22,8 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 cargo build --release --quiet
 BIN=target/release/belay
 DATA=$(mktemp -d)
-trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$DATA"' EXIT
+SERVER=0
+trap '[ "$SERVER" -gt 0 ] && kill "$SERVER" 2>/dev/null; rm -rf "$DATA"; true' EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)" | tee "$OUT/machine.txt"
 echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt"

@@ -1,4 +1,5 @@
--- SQLite twin of postgres/0002.
+-- SQLite twin of postgres/0002. The discovery tables are WITHOUT ROWID:
+-- their lookups are by primary key, and this saves one B-tree search each.
 -- Circle and discovery: capacities members opt in to, connections with
 -- per-side grants, blocks, invite links, and the discovery index (only what
 -- each discoverable member lets members see).
@@ -90,7 +91,7 @@ create table discovery_card (
     duty_hours text not null,
     professional_title text not null,
     updated_at text not null
-) strict;
+) strict, without rowid;
 
 -- The candidate index: `kind|attribute` tags such as `peer|*`,
 -- `peer|f:alcohol`, `mentor|*`, with the stage start for range scans.
@@ -99,5 +100,5 @@ create table discovery_tag (
     stage_start text not null,
     member_id blob not null references member (id) on delete cascade,
     primary key (tag, stage_start, member_id)
-) strict;
+) strict, without rowid;
 create index discovery_tag_member on discovery_tag (member_id);

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{
-    model::{Card, Kind, Seeker, Stage, assess, unknown_stage},
+    model::{Kind, Seeker, Stage, assess, unknown_stage},
     store::{self, CardRow},
 };
 use crate::{
@@ -23,8 +23,9 @@ use crate::{
 
 pub const PER_PAGE: usize = 20;
 pub const PAGES_MAX: usize = 25;
-/// How many candidates one index query brings back.
-const BATCH: i64 = 150;
+/// How many candidates one index query brings back at least: enough to
+/// rank the first page well; deeper pages ask for more.
+const BATCH: i64 = 60;
 
 fn visible(visibility: &str) -> bool {
     visibility == "members"
@@ -116,30 +117,6 @@ pub struct Suggestion {
     pub reasons: Vec<String>,
 }
 
-fn split(list: &str) -> Vec<String> {
-    list.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-impl From<CardRow> for Card {
-    fn from(r: CardRow) -> Self {
-        Card {
-            handle: r.handle,
-            stage_start: r.stage_start.filter(|s| *s != unknown_stage()),
-            focus: split(&r.focus),
-            pathway: split(&r.pathway),
-            languages: split(&r.languages),
-            time_zone: r.time_zone,
-            mentor_spare: r.mentor_spare,
-            listener: r.listener,
-            duty_hours: r.duty_hours,
-            professional_title: r.professional_title,
-        }
-    }
-}
-
 /// The viewer's own data, to rank with (never shown to anyone).
 async fn seeker(state: &AppState, me: &AuthMember) -> AppResult<Seeker> {
     let own = profile::service::own(state, me.id).await?;
@@ -216,13 +193,14 @@ pub async fn discover(
     let wanted = page * PER_PAGE + 1;
     let mut seen = HashSet::new();
     let mut pool = Vec::new();
+    let batch = BATCH.max(wanted as i64);
     for (tag, from, to, ascending) in plan(kind, &seeker, today) {
-        if pool.len() >= wanted.max(BATCH as usize) {
+        if pool.len() >= batch as usize {
             break;
         }
-        for row in store::candidates(&state.db, &tag, from, to, me.id, ascending, BATCH).await? {
-            if seen.insert(row.member_id) {
-                pool.push(Card::from(row));
+        for card in store::candidates(&state.db, &tag, from, to, me.id, ascending, batch).await? {
+            if seen.insert(card.handle.clone()) {
+                pool.push(card);
             }
         }
     }

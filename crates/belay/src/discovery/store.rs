@@ -8,9 +8,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::LazyLock;
 
+use super::model::{Card, unknown_stage};
 use crate::{
     accounts::MemberId,
-    circle::store::{NO_BLOCK, check},
     db::{Db, Tx, on_db, on_tx},
 };
 
@@ -114,10 +114,23 @@ pub async fn source(tx: &mut Tx, member: MemberId) -> sqlx::Result<Option<Source
         .await)
 }
 
+/// Separators for the aggregated candidate list. Member text can never
+/// contain control characters (every text field is checked for them), so
+/// these cannot collide with data.
+const FIELD: char = '\u{1f}';
+const RECORD: char = '\u{1e}';
+
 /// One candidate query: members tagged `tag` whose stage start lies in
 /// `[from, to]`, nearest `to` first (or nearest `from` with `ascending`),
 /// never the viewer, anyone blocked either way, or anyone already connected
-/// or asked.
+/// or asked. The exclusions are uncorrelated sets (the viewer's blocks and
+/// connections, a handful of rows), built once per query rather than probed
+/// per candidate.
+///
+/// The rows come back aggregated into one string: sqlx's SQLite driver
+/// hands each row to the async side separately, and at 150 rows that
+/// hand-off, not SQLite, was most of a request's cost (`BENCHMARKS.md`).
+/// `string_agg` is PostgreSQL's and SQLite's (3.44 and later) alike.
 pub async fn candidates(
     db: &Db,
     tag: &str,
@@ -126,21 +139,28 @@ pub async fn candidates(
     viewer: MemberId,
     ascending: bool,
     limit: i64,
-) -> sqlx::Result<Vec<CardRow>> {
+) -> sqlx::Result<Vec<Card>> {
     fn sql(order: &str) -> String {
+        let f = FIELD;
+        let r = RECORD;
         format!(
-            "select d.member_id, d.handle, d.stage_start, d.focus, d.pathway, d.languages,
-                d.time_zone, d.mentor_spare, d.listener, d.duty_hours, d.professional_title
-            from discovery_tag t join discovery_card d on d.member_id = t.member_id
-            where t.tag = $1 and t.stage_start >= $2 and t.stage_start <= $3 and t.member_id <> $4
-              and {no_block}
-              and not exists (select 1 from connection c
-                  where c.state in ('pending', 'accepted')
-                    and ((c.requester_id = t.member_id and c.addressee_id = $4)
-                      or (c.requester_id = $4 and c.addressee_id = t.member_id)))
-            order by t.stage_start {order}, t.member_id
-            limit $5",
-            no_block = check(NO_BLOCK, &[("a", "t.member_id"), ("b", "$4")])
+            "select string_agg(x.line, '{r}') from (
+                select d.handle || '{f}' || coalesce(d.stage_start || '', '') || '{f}' || d.focus
+                    || '{f}' || d.pathway || '{f}' || d.languages || '{f}' || d.time_zone
+                    || '{f}' || d.mentor_spare || '{f}' || (case when d.listener then 'y' else 'n' end)
+                    || '{f}' || d.duty_hours || '{f}' || d.professional_title as line
+                from discovery_tag t join discovery_card d on d.member_id = t.member_id
+                where t.tag = $1 and t.stage_start >= $2 and t.stage_start <= $3 and t.member_id <> $4
+                  and t.member_id not in (
+                      select blocked_id from block where blocker_id = $4
+                      union all select blocker_id from block where blocked_id = $4)
+                  and t.member_id not in (
+                      select addressee_id from connection
+                      where requester_id = $4 and state in ('pending', 'accepted')
+                      union all select requester_id from connection
+                      where addressee_id = $4 and state in ('pending', 'accepted'))
+                order by t.stage_start {order}, t.member_id
+                limit $5) x"
         )
     }
     static ASC: LazyLock<String> = LazyLock::new(|| sql("asc"));
@@ -150,12 +170,74 @@ pub async fn candidates(
     } else {
         DESC.as_str()
     };
-    on_db!(db, |p| sqlx::query_as(query)
+    let joined: Option<String> = on_db!(db, |p| sqlx::query_scalar(query)
         .bind(tag)
         .bind(from)
         .bind(to)
         .bind(viewer)
         .bind(limit)
-        .fetch_all(p)
-        .await)
+        .fetch_one(p)
+        .await)?;
+    Ok(joined.as_deref().map(parse_cards).unwrap_or_default())
+}
+
+fn parse_cards(joined: &str) -> Vec<Card> {
+    joined.split(RECORD).filter_map(parse_card).collect()
+}
+
+fn parse_card(line: &str) -> Option<Card> {
+    let mut f = line.split(FIELD);
+    let mut next = || f.next().map(str::to_owned);
+    let list = |s: String| {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    Some(Card {
+        handle: next()?,
+        stage_start: next()?.parse().ok().filter(|d| *d != unknown_stage()),
+        focus: list(next()?),
+        pathway: list(next()?),
+        languages: list(next()?),
+        time_zone: next()?,
+        mentor_spare: next()?.parse().ok()?,
+        listener: next()? == "y",
+        duty_hours: next()?,
+        professional_title: next()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregated_cards_parse_back() {
+        let line = |h: &str, stage: &str| {
+            [
+                h,
+                stage,
+                "alcohol,anxiety",
+                "smart",
+                "en,es",
+                "America/Chicago",
+                "2",
+                "y",
+                "Mon-Fri 09:00-17:00",
+                "",
+            ]
+            .join(&FIELD.to_string())
+        };
+        let joined = [line("sky", "2026-01-02"), line("wren", "")].join(&RECORD.to_string());
+        let cards = parse_cards(&joined);
+        assert_eq!(cards.len(), 2);
+        assert_eq!(cards[0].handle, "sky");
+        assert_eq!(cards[0].stage_start, NaiveDate::from_ymd_opt(2026, 1, 2));
+        assert_eq!(cards[0].mentor_spare, 2);
+        assert!(cards[0].listener);
+        assert_eq!(cards[1].stage_start, None);
+        assert_eq!(cards[0].focus, ["alcohol", "anxiety"]);
+        assert!(parse_cards("garbage").is_empty());
+    }
 }
