@@ -120,6 +120,7 @@ async function circleJourney(browser, base, checked, offOrigin, consoleErrors) {
   await seeker.page.getByRole("link", { name: "Find people" }).click();
   await seeker.page.waitForURL(/\/discover/);
   await checkAccessibility(seeker.page, "discover", checked);
+  if (process.env.SCREENSHOTS) await seeker.page.screenshot({ path: join(here, "..", "docs", "screenshots", "discover.png"), fullPage: true });
   await seeker.page.getByRole("button", { name: `Ask to connect with ${peerHandle}` }).click();
   await seeker.page.waitForURL(`${base}/members/${peerHandle}`);
   if ((await seeker.page.textContent("main")).includes("shares with you")) fail("a clock was visible before any grant");
@@ -134,6 +135,7 @@ async function circleJourney(browser, base, checked, offOrigin, consoleErrors) {
   await peer.page.getByRole("button", { name: "Save what they see" }).click();
   await peer.page.getByText("Saved. It applies straight away.").waitFor();
   await checkAccessibility(peer.page, "member card with grants", checked);
+  if (process.env.SCREENSHOTS) await peer.page.screenshot({ path: join(here, "..", "docs", "screenshots", "member.png"), fullPage: true });
 
   await seeker.page.reload();
   const shared = seeker.page.getByRole("article", { name: "alcohol clock" });

@@ -101,9 +101,29 @@ async fn migrate_admin_and_demo_work_from_the_command_line(b: Backend) {
         text(&out.stderr)
     );
 
+    // A professional listing, verified from the command line.
+    let db = belay::db::connect(&storage.target()).await.unwrap();
+    let sql = "insert into capacity (member_id, professional, professional_title, updated_at)
+        select id, true, 'Addiction counsellor', created_at from member where handle_key = 'keeper'";
+    match &db {
+        belay::db::Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(|_| ()).unwrap(),
+        belay::db::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).unwrap(),
+    }
+    db.close().await;
+    let out = belay(&storage, &["admin", "verify-professional", "keeper"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("verified professional"));
+    let out = belay(&storage, &["admin", "verify-professional", "nobody_here"]);
+    assert!(!out.status.success());
+
     let out = belay(&storage, &["demo", "--members", "30", "--seed", "7"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let db = belay::db::connect(&storage.target()).await.unwrap();
+    let verified: i64 = match &db {
+        belay::db::Db::Sqlite(s) => sqlx::query_scalar("select count(*) from capacity where verified_at is not null and professional_title = 'Addiction counsellor' and professional_licence = ''").fetch_one(&s.read).await.unwrap(),
+        belay::db::Db::Postgres(p) => sqlx::query_scalar("select count(*) from capacity where verified_at is not null and professional_title = 'Addiction counsellor' and professional_licence = ''").fetch_one(p).await.unwrap(),
+    };
+    assert_eq!(verified, 1, "keeper's listing is verified");
     let (members, clocks, profiles): (i64, i64, i64) = match &db {
         belay::db::Db::Sqlite(s) => sqlx::query_as(
             "select (select count(*) from member), (select count(*) from clock), (select count(*) from profile)",
