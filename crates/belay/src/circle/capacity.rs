@@ -76,12 +76,10 @@ fn defaults() -> store::CapacityRow {
 }
 
 pub async fn get(state: &AppState, me: &AuthMember) -> AppResult<Capacities> {
-    let mut tx = state.db.begin_write().await?;
-    let row = store::capacity(&mut tx, me.id)
+    let row = store::capacity_read(&state.db, me.id)
         .await?
         .unwrap_or_else(defaults);
-    let mentees = store::mentee_count(&mut tx, me.id).await?;
-    tx.rollback().await?;
+    let mentees = store::mentee_count_read(&state.db, me.id).await?;
     Ok(view(row, mentees, me, state.clock.now()))
 }
 

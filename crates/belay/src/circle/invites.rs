@@ -172,11 +172,9 @@ pub async fn preview(state: &AppState, token: &str) -> AppResult<InvitePreview> 
     if !looks_like_token(token) {
         return Err(unusable());
     }
-    let mut tx = state.db.begin_write().await?;
-    let row = store::invite_by_token(&mut tx, &hash_token(token))
+    let row = store::invite_by_token_read(&state.db, &hash_token(token))
         .await?
         .ok_or_else(unusable)?;
-    tx.rollback().await?;
     Ok(InvitePreview {
         status: status(&row, state.clock.now()),
         inviter: row.inviter_handle,

@@ -130,16 +130,23 @@ pub async fn save_capacity(
     Ok(())
 }
 
+const MENTEE_COUNT: &str = "select count(*) from connection where state = 'accepted' and (
+        (addressee_id = $1 and relationship = 'mentor') or (requester_id = $1 and relationship = 'mentee'))";
+
 /// Accepted mentees of a mentor (either way the connection was asked).
 pub async fn mentee_count(tx: &mut Tx, mentor: MemberId) -> sqlx::Result<i64> {
-    const SQL: &str = "select count(*) from connection where state = 'accepted' and (
-            (addressee_id = $1 and relationship = 'mentor') or (requester_id = $1 and relationship = 'mentee'))";
-    on_tx!(tx, |c| sqlx::query_scalar(SQL)
+    on_tx!(tx, |c| sqlx::query_scalar(MENTEE_COUNT)
         .bind(mentor)
         .fetch_one(c)
         .await)
 }
 
+pub async fn mentee_count_read(db: &Db, mentor: MemberId) -> sqlx::Result<i64> {
+    on_db!(db, |p| sqlx::query_scalar(MENTEE_COUNT)
+        .bind(mentor)
+        .fetch_one(p)
+        .await)
+}
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingProfessionalRow {
     pub handle: String,
@@ -518,6 +525,16 @@ const INVITE_SELECT: &str = "select i.id, i.inviter_id, m.handle as inviter_hand
         i.note, i.grant_clocks, i.grant_checkins, i.grant_goals, i.grant_reach_out, i.created_at,
         i.expires_at, i.used_at, i.revoked_at
     from invite i join member m on m.id = i.inviter_id";
+
+pub async fn invite_by_token_read(db: &Db, token_hash: &[u8]) -> sqlx::Result<Option<InviteRow>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{INVITE_SELECT} where i.token_hash = $1"));
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(token_hash)
+        .fetch_optional(p)
+        .await)
+}
 
 pub async fn invite_by_token(tx: &mut Tx, token_hash: &[u8]) -> sqlx::Result<Option<InviteRow>> {
     static SQL: std::sync::LazyLock<String> =

@@ -9,7 +9,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Db, SqliteDb};
+use super::{Db, SqliteDb, group::GroupWriter};
 
 /// Where the data lives, decided from `DATABASE_URL` (or its absence).
 #[derive(Clone, PartialEq, Eq)]
@@ -119,7 +119,10 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
             bail!("SQLite durability check failed: synchronous={sync}, journal_mode={mode}");
         }
     }
-    Ok(Db::Sqlite(SqliteDb { read, write }))
+    Ok(Db::Sqlite(SqliteDb {
+        read,
+        writer: GroupWriter::new(write),
+    }))
 }
 
 async fn connect_postgres(url: &str) -> anyhow::Result<Db> {

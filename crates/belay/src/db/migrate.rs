@@ -21,7 +21,7 @@ pub fn migrator_postgres() -> &'static Migrator {
 /// lock, so several instances starting together apply each migration once.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     match db {
-        Db::Sqlite(s) => SQLITE.run(&s.write).await,
+        Db::Sqlite(s) => SQLITE.run(s.writer.pool()).await,
         Db::Postgres(p) => POSTGRES.run(p).await,
     }
     .context("applying database migrations")

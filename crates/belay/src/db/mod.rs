@@ -13,9 +13,14 @@
 
 mod connect;
 mod error;
+pub mod group;
 mod migrate;
 
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::sync::Arc;
+
+use sqlx::{PgPool, Postgres, SqlitePool, Transaction};
+
+use self::group::{GroupTx, GroupWriter};
 
 pub use connect::{DatabaseTarget, connect};
 pub use error::{DbError, is_unique_violation};
@@ -28,11 +33,12 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// SQLite pools: several readers, exactly one writer.
+/// SQLite: several reader connections, and one writer shared by group
+/// commit (see [`group`]).
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     pub read: SqlitePool,
-    pub write: SqlitePool,
+    pub writer: Arc<GroupWriter>,
 }
 
 /// Which backend a [`Db`] runs on, for logs, metrics and tests.
@@ -51,10 +57,12 @@ impl Backend {
     }
 }
 
-/// A write transaction. Commit it explicitly; dropping it rolls back.
+/// A write transaction. Commit it explicitly; dropping it rolls back. On
+/// SQLite it is one unit of a group commit: isolated by its own savepoint,
+/// acknowledged only once its group is durable.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(GroupTx),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -66,11 +74,12 @@ impl Db {
         }
     }
 
-    /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite, so the write
-    /// lock is taken up front; a plain `BEGIN` on PostgreSQL.
+    /// Opens a write transaction: a unit of the current group on SQLite
+    /// (whose outer transaction is `BEGIN IMMEDIATE`, so the write lock is
+    /// taken up front); a plain `BEGIN` on PostgreSQL.
     pub async fn begin_write(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(s) => Tx::Sqlite(s.write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.writer.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -87,7 +96,8 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(s) => {
-                s.write.close().await;
+                s.writer.close().await;
+                s.writer.close_pool().await;
                 s.read.close().await;
             }
             Db::Postgres(p) => p.close().await,

@@ -106,7 +106,11 @@ async fn migrate_admin_and_demo_work_from_the_command_line(b: Backend) {
     let sql = "insert into capacity (member_id, professional, professional_title, updated_at)
         select id, true, 'Addiction counsellor', created_at from member where handle_key = 'keeper'";
     match &db {
-        belay::db::Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(|_| ()).unwrap(),
+        belay::db::Db::Sqlite(s) => sqlx::query(sql)
+            .execute(s.writer.pool())
+            .await
+            .map(|_| ())
+            .unwrap(),
         belay::db::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).unwrap(),
     }
     db.close().await;

@@ -18,6 +18,7 @@ mod cli;
 mod clocks;
 mod discovery;
 mod durability;
+mod group_commit;
 mod jobs;
 mod operations;
 mod profile;

@@ -1,0 +1,329 @@
+//! Group commit for SQLite: the shared write path.
+//!
+//! With `synchronous=FULL` every commit waits for the disk to flush, about a
+//! millisecond here, so one transaction per request caps writes near a
+//! thousand a second however fast the SQL is. Group commit shares that
+//! flush between the write transactions that arrive together:
+//!
+//! * One writer connection, behind an async mutex. A unit of work (what a
+//!   caller sees as a write transaction) takes the mutex, opens the shared
+//!   outer transaction (`BEGIN IMMEDIATE`) if none is open, and runs inside
+//!   its own `SAVEPOINT`, so its failure (or a dropped [`GroupTx`]) rolls
+//!   back only its own statements.
+//! * Committing a unit releases its savepoint and hands the mutex to the
+//!   next unit. Whoever finds no one else waiting (or a full batch) issues
+//!   the one `COMMIT`, in a task of its own so a cancelled request can't
+//!   interrupt it, and only then are all the units in the group answered:
+//!   none is acknowledged before its data is durable.
+//! * A unit that fails inside its savepoint gets its error; the others are
+//!   unaffected. If the group's `COMMIT` fails, every unit in it gets the
+//!   error (nothing was acknowledged, so nothing acknowledged is lost).
+
+use std::{
+    ops::{Deref, DerefMut},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, pool::PoolConnection};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+
+/// At most this many units share one commit (bounds their latency).
+const MAX_BATCH: usize = 64;
+
+type Reply = oneshot::Sender<Result<(), String>>;
+
+struct State {
+    /// The writer connection; `Some` from the first unit until `close`.
+    conn: Option<PoolConnection<Sqlite>>,
+    /// Whether the shared outer transaction is open.
+    open: bool,
+    /// Units whose savepoints are released, waiting for the commit.
+    pending: Vec<Reply>,
+    /// A unit was dropped inside its savepoint; undo it before anything else.
+    rollback_pending: bool,
+}
+
+pub struct GroupWriter {
+    pool: SqlitePool,
+    state: Arc<Mutex<State>>,
+    /// Units waiting for the mutex. A unit that commits while this is zero
+    /// closes the group.
+    waiting: AtomicUsize,
+    /// Commits issued and units committed, for `/metrics` and tests.
+    commits: Arc<AtomicUsize>,
+    units: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for GroupWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupWriter")
+            .field("waiting", &self.waiting.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+fn group_error(message: String) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("the group commit failed: {message}"))
+}
+
+async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> sqlx::Result<()> {
+    sqlx::query(sql).execute(conn).await.map(|_| ())
+}
+
+/// Counts a waiter until it holds the mutex (or gives up).
+struct Waiting<'a>(&'a Arc<GroupWriter>, bool);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+        if !self.1 {
+            // Cancelled while waiting: someone may have left the group open
+            // counting on this unit to close it.
+            self.0.finish_later();
+        }
+    }
+}
+
+impl GroupWriter {
+    pub fn new(pool: SqlitePool) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            state: Arc::new(Mutex::new(State {
+                conn: None,
+                open: false,
+                pending: Vec::new(),
+                rollback_pending: false,
+            })),
+            waiting: AtomicUsize::new(0),
+            commits: Arc::new(AtomicUsize::new(0)),
+            units: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// (commits, units committed) since start.
+    pub fn stats(&self) -> (usize, usize) {
+        (
+            self.commits.load(Ordering::Relaxed),
+            self.units.load(Ordering::Relaxed),
+        )
+    }
+
+    async fn lock(self: &Arc<Self>) -> OwnedMutexGuard<State> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let mut counted = Waiting(self, false);
+        let guard = self.state.clone().lock_owned().await;
+        counted.1 = true;
+        drop(counted);
+        guard
+    }
+
+    /// Starts a unit of work.
+    pub async fn begin(self: &Arc<Self>) -> sqlx::Result<GroupTx> {
+        let mut guard = self.lock().await;
+        prepare(&mut guard, &self.pool).await?;
+        if !guard.open {
+            match exec(conn(&mut guard), "BEGIN IMMEDIATE").await {
+                Ok(()) => guard.open = true,
+                // Already inside one (a cancelled commit left it): carry on.
+                Err(e) if e.to_string().contains("within a transaction") => guard.open = true,
+                Err(e) => return Err(e),
+            }
+        }
+        exec(conn(&mut guard), "SAVEPOINT unit").await?;
+        Ok(GroupTx {
+            guard: Some(guard),
+            writer: self.clone(),
+        })
+    }
+
+    /// Closes the group from a task of its own, if no one else will.
+    fn finish_later(self: &Arc<Self>) {
+        let writer = self.clone();
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                let mut guard = writer.state.clone().lock_owned().await;
+                let _ = prepare(&mut guard, &writer.pool).await;
+                if writer.waiting.load(Ordering::Acquire) == 0 {
+                    writer.count(flush(&mut guard).await);
+                }
+            });
+        }
+    }
+
+    /// Commits whatever is pending and gives the connection back.
+    pub async fn close(&self) {
+        let mut guard = self.state.clone().lock_owned().await;
+        if guard.conn.is_some() {
+            let _ = prepare(&mut guard, &self.pool).await;
+            self.count(flush(&mut guard).await);
+        }
+        guard.conn = None;
+    }
+}
+
+impl GroupWriter {
+    /// The writer's pool, for migrations (run before the first unit).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close_pool(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The writer connection. Every path to here went through `prepare`, which
+/// puts it in place or fails.
+fn conn(state: &mut State) -> &mut SqliteConnection {
+    match state.conn.as_mut() {
+        Some(c) => c,
+        None => unreachable!("prepare() ensures the writer connection"),
+    }
+}
+
+/// Takes the connection if needed and undoes a dropped unit's savepoint.
+async fn prepare(state: &mut State, pool: &SqlitePool) -> sqlx::Result<()> {
+    if state.conn.is_none() {
+        state.conn = Some(pool.acquire().await?);
+    }
+    if state.rollback_pending {
+        state.rollback_pending = false;
+        // "no such savepoint" means the unit had already released it.
+        let _ = exec(conn(state), "ROLLBACK TO unit").await;
+        let _ = exec(conn(state), "RELEASE unit").await;
+    }
+    Ok(())
+}
+
+impl GroupWriter {
+    fn count(&self, units: usize) {
+        if units > 0 {
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            self.units.fetch_add(units, Ordering::Relaxed);
+            metrics::counter!("db_group_commits_total").increment(1);
+            metrics::counter!("db_group_units_total").increment(units as u64);
+        }
+    }
+}
+
+/// Commits the group and answers every unit in it; returns how many units
+/// it committed.
+async fn flush(state: &mut State) -> usize {
+    if !state.open && state.pending.is_empty() {
+        return 0;
+    }
+    let result = match exec(conn(state), "COMMIT").await {
+        Ok(()) => Ok(()),
+        Err(e) if e.to_string().contains("no transaction is active") => Ok(()),
+        Err(e) => {
+            let _ = exec(conn(state), "ROLLBACK").await;
+            Err(e.to_string())
+        }
+    };
+    if let Err(e) = &result {
+        tracing::error!(error = %e, units = state.pending.len(), "a group commit failed");
+    }
+    state.open = false;
+    let units = if result.is_ok() {
+        state.pending.len()
+    } else {
+        0
+    };
+    for reply in state.pending.drain(..) {
+        let _ = reply.send(result.clone());
+    }
+    units
+}
+
+/// One unit of work in the current group: a write transaction to its user.
+pub struct GroupTx {
+    guard: Option<OwnedMutexGuard<State>>,
+    writer: Arc<GroupWriter>,
+}
+
+impl std::fmt::Debug for GroupTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GroupTx")
+    }
+}
+
+impl Deref for GroupTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self.guard.as_ref().and_then(|g| g.conn.as_ref()) {
+            Some(c) => c,
+            None => unreachable!("a live unit holds the prepared connection"),
+        }
+    }
+}
+
+impl DerefMut for GroupTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self.guard.as_mut().and_then(|g| g.conn.as_mut()) {
+            Some(c) => c,
+            None => unreachable!("a live unit holds the prepared connection"),
+        }
+    }
+}
+
+impl GroupTx {
+    /// Releases the unit's savepoint and waits until its group is durable.
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        let Some(mut guard) = self.guard.take() else {
+            return Err(group_error("the unit was already finished".into()));
+        };
+        if let Err(e) = exec(conn(&mut guard), "RELEASE unit").await {
+            guard.rollback_pending = true;
+            self.guard = Some(guard);
+            return Err(e);
+        }
+        let (reply, answer) = oneshot::channel();
+        guard.pending.push(reply);
+        let last =
+            self.writer.waiting.load(Ordering::Acquire) == 0 || guard.pending.len() >= MAX_BATCH;
+        if last {
+            // In a task of its own: a cancelled request must not cut a
+            // commit that other units are waiting for.
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                let mut guard = guard;
+                writer.count(flush(&mut guard).await);
+            });
+        } else {
+            drop(guard);
+        }
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(group_error(message)),
+            Err(_) => Err(group_error("the committing task stopped".into())),
+        }
+    }
+
+    /// Undoes the unit; the rest of its group is unaffected.
+    pub async fn rollback(mut self) -> sqlx::Result<()> {
+        if let Some(mut guard) = self.guard.take() {
+            guard.rollback_pending = true;
+            let result = prepare(&mut guard, &self.writer.pool).await;
+            let close = self.writer.waiting.load(Ordering::Acquire) == 0;
+            if close {
+                self.writer.count(flush(&mut guard).await);
+            }
+            return result;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for GroupTx {
+    fn drop(&mut self) {
+        if let Some(mut guard) = self.guard.take() {
+            guard.rollback_pending = true;
+            drop(guard);
+            self.writer.finish_later();
+        }
+    }
+}
