@@ -24,10 +24,14 @@ use crate::{
     accounts::{self, cache::AuthCache, password::Passwords, ratelimit::Limiters},
     circle, clocks,
     config::Config,
+    conversations,
     db::{self, Db},
-    discovery, home,
+    discovery,
+    events::{self, EventHub},
+    home,
     jobs::{self, JobQueue},
-    profile, safety,
+    mail::{Mailer, SmtpMailer},
+    notices, profile, safety,
     time::Clock,
     web,
 };
@@ -45,8 +49,12 @@ pub struct AppState {
     pub passwords: Arc<Passwords>,
     pub limiters: Arc<Limiters>,
     pub auth_cache: Arc<AuthCache>,
+    pub events: Arc<EventHub>,
+    /// Flips to true when the server begins to shut down (ends streams).
+    pub shutdown: Arc<watch::Sender<bool>>,
+    /// The SMTP relay, when one is configured.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
-
 impl AppState {
     /// Connects, migrates and assembles the state.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
@@ -59,7 +67,17 @@ impl AppState {
     pub fn from_parts(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Only one process owns a SQLite database; see accounts::cache.
         let cache_auth = db.backend() == db::Backend::Sqlite;
+                if let (Db::Sqlite(s), false) = (&db, config.sqlite_group_commit) {
+            s.writer.set_max_batch(db::group::NO_GROUPING);
+        }
+        let mailer: Option<Arc<dyn Mailer>> = match &config.smtp_url {
+            Some(url) => Some(SmtpMailer::new(url, &config.smtp_from)?),
+            None => None,
+        };
         Ok(Self {
+            events: EventHub::new(),
+            shutdown: Arc::new(watch::channel(false).0),
+            mailer,
             limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),
             auth_cache: Arc::new(AuthCache::new(cache_auth)),
             passwords: Passwords::new()?,
@@ -103,7 +121,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(profile::api::routes())
         .merge(clocks::api::routes())
         .merge(circle::api::routes())
-        .merge(discovery::api::routes());
+        .merge(discovery::api::routes())
+        .merge(conversations::api::routes())
+        .merge(notices::api::routes())
+        .merge(events::stream::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()
@@ -140,6 +161,8 @@ pub fn router(state: AppState) -> Router {
         .merge(clocks::pages::routes())
         .merge(circle::pages::routes())
         .merge(discovery::pages::routes())
+        .merge(conversations::pages::routes())
+        .merge(notices::pages::routes())
         .merge(safety::routes())
         .merge(web::health::routes())
         .merge(web::assets::routes())
@@ -183,18 +206,33 @@ pub async fn serve(
         state.config.job_workers,
         stop_rx.clone(),
     ));
-    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx));
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
+    // With PostgreSQL, events cross instances through LISTEN/NOTIFY.
+    let listener_task = match &state.db {
+        Db::Postgres(pool) => Some(tokio::spawn(events::pg::listen(
+            pool.clone(),
+            state.events.clone(),
+            stop_rx,
+        ))),
+        Db::Sqlite(_) => None,
+    };
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let streams = state.shutdown.clone();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");
+            // Event streams never end by themselves: close them.
+            let _ = streams.send(true);
         })
         .await
         .context("the HTTP server failed");
     let _ = stop_tx.send(true);
     let _ = runner.await;
     let _ = housekeeping.await;
+    if let Some(task) = listener_task {
+        let _ = task.await;
+    }
     state.db.close().await;
     result
 }
@@ -208,6 +246,12 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
         state.limiters.retain_recent();
+        // Events are for live delivery and short reconnects: a week is plenty.
+        if let Err(err) =
+            events::store::prune(&state.db, state.clock.now() - chrono::Duration::days(7)).await
+        {
+            tracing::warn!(error = %err, "pruning old events failed");
+        }
         let now = state.clock.now();
         let idle = chrono::Duration::from_std(state.config.session_idle)
             .unwrap_or(chrono::Duration::days(1));

@@ -39,6 +39,11 @@ pub struct FileSettings {
     pub trust_proxy_headers: Option<bool>,
     pub job_workers: Option<usize>,
     pub metrics_token: Option<String>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
+    pub sqlite_group_commit: Option<bool>,
+    pub message_burst: Option<u32>,
+    pub message_interval_ms: Option<u64>,
 }
 
 impl FileSettings {
@@ -59,6 +64,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub metrics_token: Option<String>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 /// The site's public origin, used for cookies, links and Origin checks.
@@ -106,6 +113,8 @@ pub struct Limits {
     pub login_per_ip: (u32, Duration),
     /// Sign-ups from one client address.
     pub signup_per_ip: (u32, Duration),
+    /// Messages from one member.
+    pub messages_per_member: (u32, Duration),
 }
 
 impl Default for Limits {
@@ -114,6 +123,7 @@ impl Default for Limits {
             login_per_handle: (10, Duration::from_secs(60)),
             login_per_ip: (30, Duration::from_secs(10)),
             signup_per_ip: (10, Duration::from_secs(360)),
+            messages_per_member: (120, Duration::from_millis(500)),
         }
     }
 }
@@ -136,6 +146,11 @@ pub struct Config {
     pub job_workers: usize,
     /// Bearer token for `/metrics`; without one, only loopback may read it.
     pub metrics_token: Option<String>,
+    /// SMTP relay for notice emails; none means no email is sent.
+    pub smtp_url: Option<String>,
+    pub smtp_from: String,
+    /// Group commit on SQLite (on unless a benchmark compares without it).
+    pub sqlite_group_commit: bool,
     pub limits: Limits,
 }
 
@@ -181,7 +196,22 @@ impl Config {
                 .metrics_token
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty()),
-            limits: Limits::default(),
+            smtp_url: over
+                .smtp_url
+                .or(file.smtp_url)
+                .filter(|u| !u.trim().is_empty()),
+            smtp_from: over
+                .smtp_from
+                .or(file.smtp_from)
+                .unwrap_or_else(|| "Belay <belay@localhost>".to_owned()),
+            sqlite_group_commit: file.sqlite_group_commit.unwrap_or(true),
+            limits: Limits {
+                messages_per_member: (
+                    file.message_burst.unwrap_or(120),
+                    Duration::from_millis(file.message_interval_ms.unwrap_or(500)),
+                ),
+                ..Limits::default()
+            },
         })
     }
 
@@ -201,6 +231,9 @@ impl Config {
             trust_proxy_headers: false,
             job_workers: 2,
             metrics_token: None,
+            smtp_url: None,
+            smtp_from: "Belay <belay@localhost>".into(),
+            sqlite_group_commit: true,
             limits: Limits::default(),
         }
     }
@@ -226,6 +259,9 @@ impl fmt::Debug for Config {
             .field("trust_proxy_headers", &self.trust_proxy_headers)
             .field("job_workers", &self.job_workers)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "***"))
+            .field("smtp_from", &self.smtp_from)
+            .field("sqlite_group_commit", &self.sqlite_group_commit)
             .finish()
     }
 }

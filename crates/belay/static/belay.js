@@ -16,4 +16,63 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+
+  // Live updates: new messages appear, badges follow the unread counts.
+  // Member text is only ever inserted with textContent.
+  var body = document.body;
+  if (body.getAttribute("data-events") !== "on" || !window.EventSource) { return; }
+  var me = body.getAttribute("data-handle");
+  var badges = {
+    messages: document.getElementById("badge-messages"),
+    notices: document.getElementById("badge-notices")
+  };
+  function setBadge(el, n) {
+    if (!el) { return; }
+    el.textContent = n > 0 ? String(n) : "";
+    el.hidden = !(n > 0);
+  }
+  function bump(el) {
+    if (!el) { return; }
+    setBadge(el, (parseInt(el.textContent, 10) || 0) + 1);
+  }
+  function counts(data) {
+    try {
+      var c = JSON.parse(data);
+      setBadge(badges.messages, c.messages);
+      setBadge(badges.notices, c.notices);
+    } catch (e) { /* ignore a malformed event */ }
+  }
+  var source = new EventSource("/api/v1/events");
+  source.addEventListener("ready", function (e) { counts(e.data); });
+  source.addEventListener("read", function (e) { counts(e.data); });
+  source.addEventListener("notice", function () { bump(badges.notices); });
+  source.addEventListener("message", function (e) {
+    var m;
+    try { m = JSON.parse(e.data); } catch (err) { return; }
+    var other = m.from === me ? m.to : m.from;
+    var thread = document.getElementById("thread");
+    if (thread && thread.getAttribute("data-conversation") === other) {
+      if (document.getElementById("msg-" + m.id)) { return; }
+      var li = document.createElement("li");
+      li.id = "msg-" + m.id;
+      li.className = m.from === me ? "mine" : "theirs";
+      var who = document.createElement("span");
+      who.className = "who";
+      who.textContent = m.from === me ? "You" : m.from;
+      var text = document.createElement("p");
+      text.className = "body";
+      text.textContent = m.body;
+      li.appendChild(who);
+      li.appendChild(text);
+      thread.appendChild(li);
+      var empty = document.getElementById("empty-thread");
+      if (empty) { empty.parentNode.removeChild(empty); }
+      if (m.from !== me) {
+        // Seen on screen: reading the latest message marks it read.
+        fetch("/api/v1/conversations/" + encodeURIComponent(other) + "/messages?limit=1", { credentials: "same-origin" });
+      }
+    } else if (m.from !== me) {
+      bump(badges.messages);
+    }
+  });
 })();

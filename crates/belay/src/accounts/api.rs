@@ -172,7 +172,26 @@ pub struct Me {
     pub time_zone: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    pub notices: NoticeSettings,
     pub profile: Profile,
+}
+
+/// How I hear about notices.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NoticeSettings {
+    /// Email me notices (needs an email address).
+    pub email: bool,
+    pub quiet_hours: Option<QuietHours>,
+    /// Reach-outs come through during quiet hours.
+    pub quiet_allows_reach_out: bool,
+}
+
+/// A daily window in my time zone when email waits, e.g. 22:00 to 07:00.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub start: String,
+    pub end: String,
 }
 
 fn me_of(row: MemberRow, profile: Profile) -> Me {
@@ -183,6 +202,14 @@ fn me_of(row: MemberRow, profile: Profile) -> Me {
         time_zone: row.time_zone,
         role: Role::parse(&row.role).unwrap_or(Role::Member),
         created_at: row.created_at,
+        notices: NoticeSettings {
+            email: row.email_notices,
+            quiet_hours: row
+                .quiet_start
+                .zip(row.quiet_end)
+                .map(|(start, end)| QuietHours { start, end }),
+            quiet_allows_reach_out: row.quiet_allows_reach_out,
+        },
         profile,
     }
 }
@@ -210,6 +237,13 @@ pub struct UpdateMeRequest {
     #[schema(value_type = Option<String>, nullable)]
     pub email: Option<Option<String>>,
     pub time_zone: Option<String>,
+    /// Email me notices.
+    pub email_notices: Option<bool>,
+    /// A window like `{"start": "22:00", "end": "07:00"}`, or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<QuietHours>, nullable)]
+    pub quiet_hours: Option<Option<QuietHours>>,
+    pub quiet_allows_reach_out: Option<bool>,
 }
 
 /// Change my email or time zone; a field left out keeps its value.
@@ -224,6 +258,9 @@ async fn update_me(
     let update = AccountUpdate {
         email: req.email,
         time_zone: req.time_zone,
+        email_notices: req.email_notices,
+        quiet_hours: req.quiet_hours.map(|q| q.map(|q| (q.start, q.end))),
+        quiet_allows_reach_out: req.quiet_allows_reach_out,
     };
     let row = service::update_account(&state, &me, update).await?;
     let profile = profile::service::own(&state, me.id).await?;

@@ -247,6 +247,10 @@ struct SettingsPage {
     handle: String,
     email: String,
     time_zone: String,
+    email_notices: bool,
+    quiet_start: String,
+    quiet_end: String,
+    quiet_allows_reach_out: bool,
     tokens: Vec<TokenListRow>,
     errors: FieldErrors,
     saved: Option<&'static str>,
@@ -274,6 +278,10 @@ async fn settings_view(
         handle: row.handle,
         email: row.email.unwrap_or_default(),
         time_zone: row.time_zone,
+        email_notices: row.email_notices,
+        quiet_start: row.quiet_start.unwrap_or_default(),
+        quiet_end: row.quiet_end.unwrap_or_default(),
+        quiet_allows_reach_out: row.quiet_allows_reach_out,
         tokens,
         errors,
         saved,
@@ -293,6 +301,12 @@ pub struct AccountForm {
     email: String,
     #[serde(default)]
     time_zone: String,
+    email_notices: Option<String>,
+    #[serde(default)]
+    quiet_start: String,
+    #[serde(default)]
+    quiet_end: String,
+    quiet_allows_reach_out: Option<String>,
 }
 
 async fn save_account(
@@ -301,9 +315,17 @@ async fn save_account(
     CsrfForm(form): CsrfForm<AccountForm>,
 ) -> PageResult {
     let me = page.0.clone();
+    let quiet = match (form.quiet_start.trim(), form.quiet_end.trim()) {
+        ("", "") => None,
+        (s, e) => Some((s.to_owned(), e.to_owned())),
+    };
+    // A checkbox form always says the whole truth: absent means off.
     let update = AccountUpdate {
         email: Some(Some(form.email)),
         time_zone: Some(form.time_zone),
+        email_notices: Some(form.email_notices.is_some()),
+        quiet_hours: Some(quiet),
+        quiet_allows_reach_out: Some(form.quiet_allows_reach_out.is_some()),
     };
     match service::update_account(&state, &me, update).await {
         Ok(_) => {

@@ -36,8 +36,8 @@ pub struct Limiters {
     login_handle: Keyed<String>,
     login_ip: Keyed<IpAddr>,
     signup_ip: Keyed<IpAddr>,
+    messages: Keyed<crate::accounts::MemberId>,
 }
-
 fn quota((burst, per): (u32, Duration)) -> Quota {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(per.max(Duration::from_millis(1)))
@@ -56,6 +56,7 @@ impl Limiters {
             login_handle: keyed(limits.login_per_handle, &clock),
             login_ip: keyed(limits.login_per_ip, &clock),
             signup_ip: keyed(limits.signup_per_ip, &clock),
+            messages: keyed(limits.messages_per_member, &clock),
             clock,
         }
     }
@@ -72,6 +73,10 @@ impl Limiters {
         self.check(&self.signup_ip, &ip)
     }
 
+    /// One message from this member.
+    pub fn message(&self, member: crate::accounts::MemberId) -> Result<(), AppError> {
+        self.check(&self.messages, &member)
+    }
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), AppError> {
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
@@ -87,6 +92,7 @@ impl Limiters {
         self.login_handle.retain_recent();
         self.login_ip.retain_recent();
         self.signup_ip.retain_recent();
+        self.messages.retain_recent();
     }
 }
 
@@ -102,6 +108,7 @@ mod tests {
             login_per_handle: (3, Duration::from_secs(60)),
             login_per_ip: (5, Duration::from_secs(10)),
             signup_per_ip: (2, Duration::from_secs(100)),
+            messages_per_member: (3, Duration::from_secs(1)),
         };
         (clock.clone(), Limiters::new(&limits, clock))
     }

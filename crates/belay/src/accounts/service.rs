@@ -91,9 +91,12 @@ pub async fn create_member(
         language: "en".into(),
         role: role.as_str().into(),
         created_at: now,
+        email_notices: false,
+        quiet_start: None,
+        quiet_end: None,
+        quiet_allows_reach_out: true,
     })
 }
-
 /// Checks a handle and password. An unknown handle and a wrong password get
 /// the same answer after the same work (one argon2 verification).
 #[tracing::instrument(skip_all)]
@@ -238,6 +241,10 @@ pub struct AccountUpdate {
     /// `Some(None)` removes the address.
     pub email: Option<Option<String>>,
     pub time_zone: Option<String>,
+    pub email_notices: Option<bool>,
+    /// Quiet hours as `HH:MM` start and end; `Some(None)` removes them.
+    pub quiet_hours: Option<Option<(String, String)>>,
+    pub quiet_allows_reach_out: Option<bool>,
 }
 
 pub async fn update_account(
@@ -260,10 +267,30 @@ pub async fn update_account(
         Some(raw) => check_time_zone(Some(raw), &mut errors),
         None => crate::time::parse_time_zone(&current.time_zone).unwrap_or(Tz::UTC),
     };
+    let email_notices = update.email_notices.unwrap_or(current.email_notices);
+    if email_notices && email.is_none() {
+        errors.add("email_notices", "needs an email address to send to");
+    }
+    let quiet = match update.quiet_hours {
+        Some(Some((start, end))) => {
+            let ok = |t: &str| crate::notices::quiet::parse(t).is_some();
+            if !ok(&start) || !ok(&end) {
+                errors.add("quiet_hours", "must be two times like 22:00 and 07:00");
+            }
+            Some((start.trim().to_owned(), end.trim().to_owned()))
+        }
+        Some(None) => None,
+        None => current.quiet_start.clone().zip(current.quiet_end.clone()),
+    };
+    let allows = update
+        .quiet_allows_reach_out
+        .unwrap_or(current.quiet_allows_reach_out);
     errors.into_result()?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     store::set_email_and_zone(&mut tx, member.id, email.as_deref(), tz.name(), now).await?;
+    let quiet_ref = quiet.as_ref().map(|(s, e)| (s.as_str(), e.as_str()));
+    store::set_notice_settings(&mut tx, member.id, email_notices, quiet_ref, allows, now).await?;
     if tz.name() != current.time_zone {
         // Milestone notices are due at local midnight, which just moved.
         clocks::service::reschedule_milestones(&mut tx, member.id, tz, now).await?;
@@ -272,9 +299,14 @@ pub async fn update_account(
     tx.commit().await?;
     state.auth_cache.invalidate();
     state.jobs.wake();
+    let (quiet_start, quiet_end) = quiet.unzip();
     Ok(MemberRow {
         email,
         time_zone: tz.name().to_owned(),
+        email_notices,
+        quiet_start,
+        quiet_end,
+        quiet_allows_reach_out: allows,
         ..current
     })
 }

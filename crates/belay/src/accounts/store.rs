@@ -15,6 +15,10 @@ pub struct MemberRow {
     pub language: String,
     pub role: String,
     pub created_at: DateTime<Utc>,
+    pub email_notices: bool,
+    pub quiet_start: Option<String>,
+    pub quiet_end: Option<String>,
+    pub quiet_allows_reach_out: bool,
 }
 
 pub struct NewMember<'a> {
@@ -48,7 +52,8 @@ pub async fn insert_member(tx: &mut Tx, m: &NewMember<'_>) -> sqlx::Result<()> {
 }
 
 pub async fn member_by_id(db: &Db, id: MemberId) -> sqlx::Result<Option<MemberRow>> {
-    const SQL: &str = "select id, handle, email, time_zone, language, role, created_at
+    const SQL: &str = "select id, handle, email, time_zone, language, role, created_at,
+            email_notices, quiet_start, quiet_end, quiet_allows_reach_out
         from member where id = $1";
     on_db!(db, |p| sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
 }
@@ -68,6 +73,7 @@ pub async fn member_with_profile(
 ) -> sqlx::Result<Option<MemberWithProfileRow>> {
     const SQL: &str =
         "select m.id, m.handle, m.email, m.time_zone, m.language, m.role, m.created_at,
+            m.email_notices, m.quiet_start, m.quiet_end, m.quiet_allows_reach_out,
             p.discoverable, p.focus, p.pathway, p.languages, p.bio, p.seeking, p.offering,
             p.vis_focus, p.vis_pathway, p.vis_languages, p.vis_bio, p.vis_seeking,
             p.vis_offering, p.vis_clocks
@@ -76,7 +82,8 @@ pub async fn member_with_profile(
 }
 
 pub async fn member_by_handle(db: &Db, handle_key: &str) -> sqlx::Result<Option<MemberRow>> {
-    const SQL: &str = "select id, handle, email, time_zone, language, role, created_at
+    const SQL: &str = "select id, handle, email, time_zone, language, role, created_at,
+            email_notices, quiet_start, quiet_end, quiet_allows_reach_out
         from member where handle_key = $1";
     on_db!(db, |p| sqlx::query_as(SQL)
         .bind(handle_key)
@@ -130,6 +137,30 @@ pub async fn set_email_and_zone(
         .bind(id)
         .bind(email)
         .bind(time_zone)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_notice_settings(
+    tx: &mut Tx,
+    id: MemberId,
+    email_notices: bool,
+    quiet: Option<(&str, &str)>,
+    allows_reach_out: bool,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    const SQL: &str = "update member set email_notices = $2, quiet_start = $3, quiet_end = $4,
+            quiet_allows_reach_out = $5, updated_at = $6
+        where id = $1";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(email_notices)
+        .bind(quiet.map(|q| q.0))
+        .bind(quiet.map(|q| q.1))
+        .bind(allows_reach_out)
         .bind(now)
         .execute(c)
         .await

@@ -73,13 +73,15 @@ impl Cli {
             Some(path) => FileSettings::read(path)?,
             None => FileSettings::default(),
         };
-        let (bind, base_url, metrics_token) = match &self.command {
+        let (bind, base_url, metrics_token, smtp_url, smtp_from) = match &self.command {
             Command::Serve(args) => (
                 args.bind.clone(),
                 args.base_url.clone(),
                 args.metrics_token.clone(),
+                args.smtp_url.clone(),
+                args.smtp_from.clone(),
             ),
-            _ => (None, None, None),
+            _ => (None, None, None, None, None),
         };
         let over = Overrides {
             bind,
@@ -88,6 +90,8 @@ impl Cli {
             database_url: self.global.database_url.clone(),
             log_format: self.global.log_format,
             metrics_token,
+            smtp_url,
+            smtp_from,
         };
         Config::resolve(over, file)
     }

@@ -28,8 +28,21 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
-}
 
+    /// SMTP relay for notice emails, e.g. smtp://127.0.0.1:25 or
+    /// smtp://user:pass@mail.example:587?tls=required. Unset: no email.
+    #[arg(
+        long,
+        env = "BELAY_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// The From address of notice emails [default: Belay <belay@localhost>]
+    #[arg(long, env = "BELAY_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+}
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&config.bind)
         .await

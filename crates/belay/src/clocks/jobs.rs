@@ -15,7 +15,7 @@ use super::{
 use crate::{
     app::AppState,
     db::Tx,
-    jobs::{Job, queue},
+    jobs::{Announce, Job, queue},
     notices,
     time::{local_today, parse_time_zone, start_of_local_day},
 };
@@ -62,20 +62,22 @@ pub async fn schedule_next(
 impl Job for MilestoneJob {
     const KIND: &'static str = "clock_milestone";
 
-    async fn run(self, state: &AppState, tx: &mut Tx) -> anyhow::Result<()> {
+    async fn run(self, state: &AppState, tx: &mut Tx) -> anyhow::Result<Announce> {
         let now = state.clock.now();
         let Some(clock) = store::with_owner(tx, self.clock_id).await? else {
-            return Ok(()); // the clock was deleted
+            return Ok(Vec::new()); // the clock was deleted
         };
         if clock.started_on != self.started_on {
-            return Ok(()); // reset since; the reset scheduled its own job
+            return Ok(Vec::new()); // reset since; the reset scheduled its own job
         }
         let tz = parse_time_zone(&clock.time_zone).unwrap_or(Tz::UTC);
         let today = local_today(now, tz);
         if today < self.milestone_on {
             // The owner moved west since this was scheduled: not their day yet.
-            return schedule_next(tx, self.clock_id, clock.started_on, tz, now).await;
+            schedule_next(tx, self.clock_id, clock.started_on, tz, now).await?;
+            return Ok(Vec::new());
         }
+        let mut announce = Vec::new();
         if let Some((milestone, on)) = latest_reached(clock.started_on, today) {
             let notice = notices::NewNotice {
                 member: clock.member_id,
@@ -87,10 +89,12 @@ impl Job for MilestoneJob {
                 }),
                 dedupe_key: &format!("milestone:{}:{}:{}", self.clock_id, clock.started_on, on),
             };
-            notices::record(tx, &notice, now)
+            let recorded = notices::notify(tx, &notice, now)
                 .await
                 .context("recording the milestone notice")?;
+            announce.extend(recorded);
         }
-        schedule_next(tx, self.clock_id, clock.started_on, tz, now).await
+        schedule_next(tx, self.clock_id, clock.started_on, tz, now).await?;
+        Ok(announce)
     }
 }

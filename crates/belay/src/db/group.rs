@@ -33,6 +33,10 @@ use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 /// At most this many units share one commit (bounds their latency).
 const MAX_BATCH: usize = 64;
 
+/// Without group commit (for measuring what it saves): every unit commits
+/// on its own.
+pub const NO_GROUPING: usize = 1;
+
 type Reply = oneshot::Sender<Result<(), String>>;
 
 struct State {
@@ -55,8 +59,8 @@ pub struct GroupWriter {
     /// Commits issued and units committed, for `/metrics` and tests.
     commits: Arc<AtomicUsize>,
     units: Arc<AtomicUsize>,
+    max_batch: AtomicUsize,
 }
-
 impl std::fmt::Debug for GroupWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GroupWriter")
@@ -100,9 +104,15 @@ impl GroupWriter {
             waiting: AtomicUsize::new(0),
             commits: Arc::new(AtomicUsize::new(0)),
             units: Arc::new(AtomicUsize::new(0)),
+            max_batch: AtomicUsize::new(MAX_BATCH),
         })
     }
 
+    /// Caps how many units share a commit ([`NO_GROUPING`] turns it off).
+    pub fn set_max_batch(&self, n: usize) {
+        self.max_batch
+            .store(n.clamp(1, MAX_BATCH), Ordering::Relaxed);
+    }
     /// (commits, units committed) since start.
     pub fn stats(&self) -> (usize, usize) {
         (
@@ -283,8 +293,8 @@ impl GroupTx {
         }
         let (reply, answer) = oneshot::channel();
         guard.pending.push(reply);
-        let last =
-            self.writer.waiting.load(Ordering::Acquire) == 0 || guard.pending.len() >= MAX_BATCH;
+        let last = self.writer.waiting.load(Ordering::Acquire) == 0
+            || guard.pending.len() >= self.writer.max_batch.load(Ordering::Relaxed);
         if last {
             // In a task of its own: a cancelled request must not cut a
             // commit that other units are waiting for.

@@ -25,30 +25,46 @@ use tokio::sync::Notify;
 
 use crate::{app::AppState, db::Tx};
 
+/// Events a job wrote, to announce once its transaction has committed.
+pub type Announce = Vec<crate::events::Recorded>;
+
 /// A kind of job. Payloads are JSON; handlers must be idempotent.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Stored in `job.kind`; never rename one that has shipped.
     const KIND: &'static str;
     const MAX_ATTEMPTS: i32 = 10;
 
+    /// Work outside any transaction (network calls such as sending email),
+    /// before `run`. Runs again if the job is retried.
+    fn before(self, _state: &AppState) -> impl Future<Output = anyhow::Result<Self>> + Send {
+        std::future::ready(Ok(self))
+    }
+
     /// Does the work inside `tx`, which also completes the job on commit.
-    fn run(self, state: &AppState, tx: &mut Tx) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn run(
+        self,
+        state: &AppState,
+        tx: &mut Tx,
+    ) -> impl Future<Output = anyhow::Result<Announce>> + Send;
 }
 
 /// Every kind this build knows how to run. A job of another kind (written
 /// by a newer version during a rolling deploy) is left for that version.
-pub const KNOWN_KINDS: &[&str] = &[crate::clocks::jobs::MilestoneJob::KIND];
+pub const KNOWN_KINDS: &[&str] = &[
+    crate::clocks::jobs::MilestoneJob::KIND,
+    crate::notices::email::NoticeEmail::KIND,
+];
 
-/// Runs a claimed job's handler by kind.
-pub(crate) async fn dispatch(
-    state: &AppState,
-    kind: &str,
-    payload: serde_json::Value,
-    tx: &mut Tx,
-) -> anyhow::Result<()> {
-    match kind {
+/// Runs a claimed job by kind: `before`, then `run` and the job's
+/// completion in one transaction, then its announcements.
+pub(crate) async fn dispatch(state: &AppState, job: &queue::Claimed) -> anyhow::Result<()> {
+    let payload = job.payload.0.clone();
+    match job.kind.as_str() {
         crate::clocks::jobs::MilestoneJob::KIND => {
-            run_typed::<crate::clocks::jobs::MilestoneJob>(state, payload, tx).await
+            run_typed::<crate::clocks::jobs::MilestoneJob>(state, payload, job).await
+        }
+        crate::notices::email::NoticeEmail::KIND => {
+            run_typed::<crate::notices::email::NoticeEmail>(state, payload, job).await
         }
         other => anyhow::bail!("no handler for job kind {other}"),
     }
@@ -57,11 +73,17 @@ pub(crate) async fn dispatch(
 async fn run_typed<J: Job>(
     state: &AppState,
     payload: serde_json::Value,
-    tx: &mut Tx,
+    claimed: &queue::Claimed,
 ) -> anyhow::Result<()> {
     let job: J = serde_json::from_value(payload)
         .map_err(|e| anyhow::anyhow!("payload of a {} job does not parse: {e}", J::KIND))?;
-    job.run(state, tx).await
+    let job = job.before(state).await?;
+    let mut tx = state.db.begin_write().await?;
+    let announce = job.run(state, &mut tx).await?;
+    queue::complete(&mut tx, claimed).await?;
+    tx.commit().await?;
+    state.events.announce_all(&announce);
+    Ok(())
 }
 
 /// A handle to wake this process's job runner after a commit that enqueued

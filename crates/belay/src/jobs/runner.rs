@@ -72,11 +72,7 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
 }
 
 async fn execute(state: &AppState, job: &Claimed) -> anyhow::Result<()> {
-    let mut tx = state.db.begin_write().await?;
-    super::dispatch(state, &job.kind, job.payload.0.clone(), &mut tx).await?;
-    queue::complete(&mut tx, job).await?;
-    tx.commit().await?;
-    Ok(())
+    super::dispatch(state, job).await
 }
 
 /// Runs every job that is due now, one after another; for tests, the CLI

@@ -1,18 +1,30 @@
-//! Notices: short messages for one member ("30 days today"). Other features
-//! record them through [`record`], inside their own transaction and with a
-//! dedupe key, so a retried job never tells anyone the same thing twice.
+//! Notices: short messages for one member ("30 days today", "You have a new
+//! message"). Every feature writes them through [`notify`], inside its own
+//! transaction and with a dedupe key, so a retried job never tells anyone
+//! the same thing twice. Each notice goes out on the member's channels:
+//! in-app at once (a live event), and by email when the member gave an
+//! address and turned email on, from a job that waits out quiet hours.
 //!
 //! A notice is only ever shown to the member it belongs to.
 
-use chrono::{DateTime, Utc};
+pub mod api;
+pub mod email;
+pub mod pages;
+pub mod quiet;
+pub mod store;
+
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::{
     accounts::MemberId,
-    db::{Db, Tx, on_db, on_tx},
+    db::{Db, Tx},
+    events::{self, Recorded},
+    jobs::queue::{self, NewJob},
 };
+
+pub use store::NoticeRow;
 
 pub struct NewNotice<'a> {
     pub member: MemberId,
@@ -21,41 +33,55 @@ pub struct NewNotice<'a> {
     pub dedupe_key: &'a str,
 }
 
-/// Records a notice; `false` if one with this key already exists.
-pub async fn record(tx: &mut Tx, n: &NewNotice<'_>, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    const SQL: &str = "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
-        values ($1, $2, $3, $4, $5, $6)
-        on conflict (dedupe_key) do nothing";
-    let done = on_tx!(tx, |c| sqlx::query(SQL)
-        .bind(Uuid::new_v4())
-        .bind(n.member)
-        .bind(n.kind)
-        .bind(Json(&n.payload))
-        .bind(n.dedupe_key)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+/// How long an email for a new message waits: if it is read by then, no
+/// email goes out at all.
+const MESSAGE_EMAIL_DELAY: Duration = Duration::minutes(2);
+
+/// Records a notice and tells the member. Returns the live event to
+/// announce after the commit, or `None` if this notice already existed.
+pub async fn notify(
+    tx: &mut Tx,
+    n: &NewNotice<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Recorded>> {
+    let Some(id) = store::insert(tx, n, now).await? else {
+        return Ok(None);
+    };
+    let text = text_of(n.kind, &n.payload);
+    let event = serde_json::json!({ "id": id, "kind": n.kind, "text": text, "created_at": now });
+    let recorded = events::record(tx, n.member, "notice", &event, now).await?;
+    let settings = store::email_settings(tx, n.member).await?;
+    if settings.wants_email() {
+        let mut due = now
+            + if n.kind == "message" {
+                MESSAGE_EMAIL_DELAY
+            } else {
+                Duration::zero()
+            };
+        if let Some(end) = settings.quiet_until(due, n.kind) {
+            due = end;
+        }
+        let job = email::NoticeEmail::new(id);
+        queue::enqueue(
+            tx,
+            &NewJob::of(&job, due, Some(format!("notice-email:{id}")))?,
+            now,
+        )
+        .await?;
+    }
+    Ok(Some(recorded))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NoticeRow {
-    pub id: Uuid,
-    pub kind: String,
-    pub payload: Json<serde_json::Value>,
-    pub created_at: DateTime<Utc>,
-    pub read_at: Option<DateTime<Utc>>,
+/// Unread notices and messages, for badges.
+#[derive(Clone, Copy, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct UnreadCounts {
+    pub notices: i64,
+    pub messages: i64,
 }
 
-pub async fn recent(db: &Db, member: MemberId, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
-    const SQL: &str = "select id, kind, payload, created_at, read_at from notice
-        where member_id = $1 order by created_at desc limit $2";
-    on_db!(db, |p| sqlx::query_as(SQL)
-        .bind(member)
-        .bind(limit)
-        .fetch_all(p)
-        .await)
+pub async fn unread_counts(db: &Db, member: MemberId) -> sqlx::Result<UnreadCounts> {
+    let (notices, messages) = store::unread_counts(db, member).await?;
+    Ok(UnreadCounts { notices, messages })
 }
 
 /// A notice as shown to its member.
@@ -95,6 +121,15 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             s("milestone"),
             s("label")
         ),
+        "message" => format!("{} sent you a message.", s("from")),
         _ => "You have a new notice.".to_owned(),
+    }
+}
+
+/// The email subject for a kind of notice: never any detail.
+pub fn email_subject(kind: &str) -> &'static str {
+    match kind {
+        "message" => "You have a new message on Belay",
+        _ => "You have a new notice on Belay",
     }
 }

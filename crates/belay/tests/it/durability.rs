@@ -3,8 +3,6 @@
 //! acknowledged. Its logs are then searched for the secrets it handled.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -12,65 +10,9 @@ use std::{
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Backend, app::Storage};
+use crate::support::{Backend, app::Storage, binary::start};
 
 backend_tests!(acknowledged_writes_survive_kill_9);
-
-struct Server {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<String>>,
-}
-
-fn start(storage: &Storage) -> Server {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_belay"));
-    cmd.arg("serve")
-        .env("BELAY_DATA_DIR", storage.data_dir())
-        .env("BELAY_BIND", "127.0.0.1:0")
-        .env("BELAY_LOG", "debug,sqlx=debug")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(pg) = &storage.pg {
-        cmd.env("DATABASE_URL", &pg.url);
-    }
-    let mut child = cmd.spawn().expect("start belay");
-    let log = Arc::new(Mutex::new(String::new()));
-    let stderr = child.stderr.take().expect("stderr");
-    let err_log = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            err_log.lock().unwrap().push_str(&line);
-            err_log.lock().unwrap().push('\n');
-        }
-    });
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let out_log = log.clone();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let addr = line
-                .split("addr=")
-                .nth(1)
-                .and_then(|r| r.split_whitespace().next());
-            if let (false, true, Some(addr)) = (sent, line.contains("listening"), addr) {
-                let _ = tx.send(addr.to_owned());
-                sent = true;
-            }
-            out_log.lock().unwrap().push_str(&line);
-            out_log.lock().unwrap().push('\n');
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("belay reported its address");
-    Server {
-        child,
-        base: format!("http://{addr}"),
-        log,
-    }
-}
 
 async fn acknowledged_writes_survive_kill_9(b: Backend) {
     let storage = Storage::new(b).await;

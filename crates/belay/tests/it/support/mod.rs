@@ -2,7 +2,10 @@
 //! typed helpers for the API and for a cookie-keeping "browser".
 
 pub mod app;
+pub mod binary;
 pub mod browser;
+pub mod smtp;
+pub mod sse;
 
 pub use app::{Backend, TestApp};
 pub use browser::Browser;

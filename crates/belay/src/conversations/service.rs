@@ -1,0 +1,239 @@
+//! Conversation use-cases: send, read, list.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::store::{self, PeerRow};
+use crate::{
+    accounts::{AuthMember, normalize_handle},
+    app::AppState,
+    events,
+    notices::{self, NewNotice, UnreadCounts},
+    web::error::{AppError, AppResult, FieldErrors},
+};
+
+pub const BODY_MAX: usize = 4000;
+pub const PAGE_MAX: i64 = 100;
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Message {
+    pub id: Uuid,
+    /// The sender's handle.
+    pub from: String,
+    /// Exactly as written; escape it when showing it.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// Whether I sent it.
+    pub mine: bool,
+    /// For messages to me: whether I have read it.
+    pub read: bool,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    /// Newest first.
+    pub messages: Vec<Message>,
+    /// Pass as `before` for the next (older) page; absent at the start.
+    pub next: Option<Uuid>,
+    pub unread: UnreadCounts,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ConversationSummary {
+    pub handle: String,
+    pub last_at: DateTime<Utc>,
+    pub unread: i64,
+}
+
+/// Checks a message body: 1 to 4,000 characters once trimmed, no control
+/// characters but line breaks and tabs. Stored as written.
+pub fn check_body(raw: &str) -> AppResult<String> {
+    let body = raw.trim();
+    let len = body.chars().count();
+    if len == 0 {
+        return Err(FieldErrors::single(
+            "body",
+            "is empty; write something first",
+        ));
+    }
+    if len > BODY_MAX {
+        return Err(FieldErrors::single(
+            "body",
+            format!("must be at most {BODY_MAX} characters"),
+        ));
+    }
+    if body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldErrors::single(
+            "body",
+            "contains characters that can't be shown",
+        ));
+    }
+    Ok(body.replace("\r\n", "\n"))
+}
+
+/// The member at `handle` if I may message them: someone who does not
+/// exist for me (unknown, blocked either way) is a 404; someone outside my
+/// circle a 403.
+async fn counterpart(state: &AppState, me: &AuthMember, handle: &str) -> AppResult<PeerRow> {
+    let peer = store::peer(&state.db, me.id, &normalize_handle(handle))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !peer.connected {
+        return Err(AppError::Forbidden(
+            "not_connected",
+            "You can send messages to people in your circle.".into(),
+        ));
+    }
+    Ok(peer)
+}
+
+#[tracing::instrument(skip_all, fields(member.id = %me.id))]
+pub async fn send(
+    state: &AppState,
+    me: &AuthMember,
+    handle: &str,
+    raw: &str,
+) -> AppResult<Message> {
+    let body = check_body(raw)?;
+    state.limiters.message(me.id)?;
+    let peer = counterpart(state, me, handle).await?;
+    let now = state.clock.now();
+    let id = Uuid::new_v4();
+    let mut tx = state.db.begin_write().await?;
+    // Checked again inside the write: a block or an ending that committed
+    // a moment ago wins.
+    if !store::still_connected(&mut tx, me.id, peer.id).await? {
+        return Err(AppError::NotFound);
+    }
+    store::insert(&mut tx, id, me.id, peer.id, &body, now).await?;
+    let payload = serde_json::json!({
+        "id": id, "from": me.handle, "to": peer.handle, "body": body, "created_at": now,
+    });
+    let mut announce = vec![
+        events::record(&mut tx, peer.id, "message", &payload, now).await?,
+        events::record(&mut tx, me.id, "message", &payload, now).await?,
+    ];
+    let sender_key = me.id.to_string();
+    if !notices::store::has_unread_message_notice(&mut tx, peer.id, &sender_key).await? {
+        let notice = NewNotice {
+            member: peer.id,
+            kind: "message",
+            payload: serde_json::json!({ "from": me.handle }),
+            dedupe_key: &format!("message:{}:{sender_key}:{id}", peer.id),
+        };
+        announce.extend(notices::notify(&mut tx, &notice, now).await?);
+    }
+    tx.commit().await?;
+    state.events.announce_all(&announce);
+    state.jobs.wake();
+    Ok(Message {
+        id,
+        from: me.handle.clone(),
+        body,
+        created_at: now,
+        mine: true,
+        read: false,
+    })
+}
+
+/// A page of our conversation, newest first; reading it marks what they
+/// sent me as read.
+pub async fn read(
+    state: &AppState,
+    me: &AuthMember,
+    handle: &str,
+    before: Option<Uuid>,
+    limit: i64,
+) -> AppResult<MessagePage> {
+    if !(1..=PAGE_MAX).contains(&limit) {
+        return Err(FieldErrors::single(
+            "limit",
+            format!("must be 1 to {PAGE_MAX}"),
+        ));
+    }
+    let peer = counterpart(state, me, handle).await?;
+    if store::unread_from(&state.db, me.id, peer.id).await? > 0 {
+        let now = state.clock.now();
+        let mut tx = state.db.begin_write().await?;
+        store::mark_read(&mut tx, me.id, peer.id, now).await?;
+        notices::store::mark_messages_read(&mut tx, me.id, &peer.id.to_string(), now).await?;
+        tx.commit().await?;
+        announce_counts(state, me).await?;
+    }
+    let rows = store::page(&state.db, me.id, peer.id, before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let messages: Vec<Message> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| {
+            let mine = r.sender_id == me.id;
+            Message {
+                id: r.id,
+                from: if mine {
+                    me.handle.clone()
+                } else {
+                    peer.handle.clone()
+                },
+                body: r.body,
+                created_at: r.created_at,
+                mine,
+                read: mine || r.read_at.is_some(),
+            }
+        })
+        .collect();
+    let next = if more {
+        messages.last().map(|m| m.id)
+    } else {
+        None
+    };
+    Ok(MessagePage {
+        messages,
+        next,
+        unread: notices::unread_counts(&state.db, me.id).await?,
+    })
+}
+
+/// Tells my open pages the unread counts changed.
+pub async fn announce_counts(state: &AppState, me: &AuthMember) -> AppResult<()> {
+    let counts = notices::unread_counts(&state.db, me.id).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    let recorded = events::record(&mut tx, me.id, "read", &serde_json::json!(counts), now).await?;
+    tx.commit().await?;
+    state.events.announce(recorded.member, recorded.id);
+    Ok(())
+}
+
+pub async fn list(state: &AppState, me: &AuthMember) -> AppResult<Vec<ConversationSummary>> {
+    Ok(store::conversations(&state.db, me.id)
+        .await?
+        .into_iter()
+        .map(|r| ConversationSummary {
+            handle: r.handle,
+            last_at: r.last_at,
+            unread: r.unread,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_trimmed_limited_and_kept_as_written() {
+        assert_eq!(
+            check_body("  <b>hi</b>\r\nthere ").unwrap(),
+            "<b>hi</b>\nthere"
+        );
+        assert!(check_body("   ").is_err());
+        assert!(check_body(&"é".repeat(4000)).is_ok());
+        assert!(check_body(&"é".repeat(4001)).is_err());
+        assert!(check_body("bell\u{7}").is_err());
+    }
+}

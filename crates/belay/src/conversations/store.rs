@@ -1,0 +1,173 @@
+//! Conversation SQL. Every query names the member asking, and the pair is
+//! checked against the circle in the same statement that finds the other.
+
+use chrono::{DateTime, Utc};
+use std::sync::LazyLock;
+use uuid::Uuid;
+
+use crate::{
+    accounts::MemberId,
+    circle::{
+        model::pair,
+        store::{CIRCLE_CHECK, NO_BLOCK, check},
+    },
+    db::{Db, Tx, on_db, on_tx},
+};
+
+/// The other member, if they exist for me (no block either way), and
+/// whether we are connected.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PeerRow {
+    pub id: MemberId,
+    pub handle: String,
+    pub connected: bool,
+}
+
+pub async fn peer(db: &Db, me: MemberId, handle_key: &str) -> sqlx::Result<Option<PeerRow>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "select m.id, m.handle, {connected} as connected from member m
+            where m.handle_key = $1 and m.id <> $2 and {no_block}",
+            connected = check(CIRCLE_CHECK, &[("a", "m.id"), ("b", "$2")]),
+            no_block = check(NO_BLOCK, &[("a", "m.id"), ("b", "$2")]),
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(handle_key)
+        .bind(me)
+        .fetch_optional(p)
+        .await)
+}
+
+/// The same check inside a write: still connected, still no block.
+pub async fn still_connected(tx: &mut Tx, me: MemberId, other: MemberId) -> sqlx::Result<bool> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "select {}",
+            check(CIRCLE_CHECK, &[("a", "$1"), ("b", "$2")])
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_tx!(tx, |c| sqlx::query_scalar(sql)
+        .bind(me)
+        .bind(other)
+        .fetch_one(c)
+        .await)
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    id: Uuid,
+    sender: MemberId,
+    recipient: MemberId,
+    body: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    const SQL: &str =
+        "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7)";
+    let (low, high) = pair(sender.0, recipient.0);
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(sender)
+        .bind(recipient)
+        .bind(low)
+        .bind(high)
+        .bind(body)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub sender_id: MemberId,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// Messages between two members, newest first, before a cursor message.
+pub async fn page(
+    db: &Db,
+    a: MemberId,
+    b: MemberId,
+    before: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRow>> {
+    const FIRST: &str = "select id, sender_id, body, created_at, read_at from message
+        where pair_low = $1 and pair_high = $2
+        order by created_at desc, id desc limit $3";
+    const AFTER: &str = "select m.id, m.sender_id, m.body, m.created_at, m.read_at
+        from message m join message c on c.id = $4 and c.pair_low = $1 and c.pair_high = $2
+        where m.pair_low = $1 and m.pair_high = $2
+          and (m.created_at < c.created_at or (m.created_at = c.created_at and m.id < c.id))
+        order by m.created_at desc, m.id desc limit $3";
+    let (low, high) = pair(a.0, b.0);
+    match before {
+        None => on_db!(db, |p| sqlx::query_as(FIRST)
+            .bind(low)
+            .bind(high)
+            .bind(limit)
+            .fetch_all(p)
+            .await),
+        Some(cursor) => on_db!(db, |p| sqlx::query_as(AFTER)
+            .bind(low)
+            .bind(high)
+            .bind(limit)
+            .bind(cursor)
+            .fetch_all(p)
+            .await),
+    }
+}
+
+/// Marks what `sender` sent to `me` read; returns how many.
+pub async fn mark_read(
+    tx: &mut Tx,
+    me: MemberId,
+    sender: MemberId,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    const SQL: &str = "update message set read_at = $3
+        where recipient_id = $1 and sender_id = $2 and read_at is null";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(me)
+        .bind(sender)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn unread_from(db: &Db, me: MemberId, sender: MemberId) -> sqlx::Result<i64> {
+    const SQL: &str = "select count(*) from message where recipient_id = $1 and sender_id = $2 and read_at is null";
+    on_db!(db, |p| sqlx::query_scalar(SQL)
+        .bind(me)
+        .bind(sender)
+        .fetch_one(p)
+        .await)
+}
+
+/// My conversations: whom, when last, how many unread.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationRow {
+    pub handle: String,
+    pub last_at: DateTime<Utc>,
+    pub unread: i64,
+}
+
+pub async fn conversations(db: &Db, me: MemberId) -> sqlx::Result<Vec<ConversationRow>> {
+    const SQL: &str = "select o.handle, x.last_at, x.unread from (
+            select case when sender_id = $1 then recipient_id else sender_id end as other_id,
+                   max(created_at) as last_at,
+                   sum(case when recipient_id = $1 and read_at is null then 1 else 0 end) as unread
+            from message where sender_id = $1 or recipient_id = $1
+            group by case when sender_id = $1 then recipient_id else sender_id end) x
+        join member o on o.id = x.other_id
+        order by x.last_at desc limit 200";
+    on_db!(db, |p| sqlx::query_as(SQL).bind(me).fetch_all(p).await)
+}

@@ -1,0 +1,193 @@
+//! Notice SQL.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::{NewNotice, quiet};
+use crate::{
+    accounts::MemberId,
+    db::{Db, Tx, on_db, on_tx},
+};
+
+/// Inserts a notice; `None` if one with its dedupe key exists.
+pub async fn insert(
+    tx: &mut Tx,
+    n: &NewNotice<'_>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Uuid>> {
+    const SQL: &str = "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
+        values ($1, $2, $3, $4, $5, $6)
+        on conflict (dedupe_key) do nothing
+        returning id";
+    on_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(Uuid::new_v4())
+        .bind(n.member)
+        .bind(n.kind)
+        .bind(Json(&n.payload))
+        .bind(n.dedupe_key)
+        .bind(now)
+        .fetch_optional(c)
+        .await)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoticeRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: Json<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+pub async fn recent(db: &Db, member: MemberId, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
+    const SQL: &str = "select id, kind, payload, created_at, read_at from notice
+        where member_id = $1 order by created_at desc limit $2";
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(member)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+pub async fn mark_read(
+    tx: &mut Tx,
+    member: MemberId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    const SQL: &str =
+        "update notice set read_at = coalesce(read_at, $3) where id = $1 and member_id = $2";
+    let n = on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(member)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn mark_all_read(tx: &mut Tx, member: MemberId, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    const SQL: &str = "update notice set read_at = $2 where member_id = $1 and read_at is null";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(member)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Marks the unread message notices from one sender read (their
+/// conversation was opened).
+pub async fn mark_messages_read(
+    tx: &mut Tx,
+    member: MemberId,
+    sender_key: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    const SQL: &str = "update notice set read_at = $3
+        where member_id = $1 and kind = 'message' and read_at is null and dedupe_key like $2";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(member)
+        .bind(format!("message:{member}:{sender_key}:%"))
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Whether an unread message notice from this sender exists already (then
+/// another message does not add a second one).
+pub async fn has_unread_message_notice(
+    tx: &mut Tx,
+    member: MemberId,
+    sender_key: &str,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "select exists (select 1 from notice
+        where member_id = $1 and kind = 'message' and read_at is null and dedupe_key like $2)";
+    on_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(member)
+        .bind(format!("message:{member}:{sender_key}:%"))
+        .fetch_one(c)
+        .await)
+}
+
+pub async fn unread_counts(db: &Db, member: MemberId) -> sqlx::Result<(i64, i64)> {
+    const SQL: &str = "select
+            (select count(*) from notice where member_id = $1 and read_at is null),
+            (select count(*) from message where recipient_id = $1 and read_at is null)";
+    on_db!(db, |p| sqlx::query_as(SQL).bind(member).fetch_one(p).await)
+}
+
+/// What decides whether and when a member gets email.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailSettings {
+    pub email: Option<String>,
+    pub email_notices: bool,
+    pub time_zone: String,
+    pub quiet_start: Option<String>,
+    pub quiet_end: Option<String>,
+    pub quiet_allows_reach_out: bool,
+}
+
+impl EmailSettings {
+    pub fn wants_email(&self) -> bool {
+        self.email_notices && self.email.as_deref().is_some_and(|e| !e.is_empty())
+    }
+
+    /// When quiet hours covering `at` end, unless this kind may come through.
+    pub fn quiet_until(&self, at: DateTime<Utc>, kind: &str) -> Option<DateTime<Utc>> {
+        if kind == "reach_out" && self.quiet_allows_reach_out {
+            return None;
+        }
+        let start = quiet::parse(self.quiet_start.as_deref()?)?;
+        let end = quiet::parse(self.quiet_end.as_deref()?)?;
+        let tz = crate::time::parse_time_zone(&self.time_zone).unwrap_or(Tz::UTC);
+        quiet::ends_at(at, tz, start, end)
+    }
+}
+
+const SETTINGS: &str = "select email, email_notices, time_zone, quiet_start, quiet_end,
+        quiet_allows_reach_out
+    from member where id = $1";
+
+pub async fn email_settings(tx: &mut Tx, member: MemberId) -> sqlx::Result<EmailSettings> {
+    on_tx!(tx, |c| sqlx::query_as(SETTINGS)
+        .bind(member)
+        .fetch_one(c)
+        .await)
+}
+
+pub async fn email_settings_read(db: &Db, member: MemberId) -> sqlx::Result<EmailSettings> {
+    on_db!(db, |p| sqlx::query_as(SETTINGS)
+        .bind(member)
+        .fetch_one(p)
+        .await)
+}
+
+/// What the email job needs of its notice.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailNoticeRow {
+    pub member_id: MemberId,
+    pub kind: String,
+    pub read_at: Option<DateTime<Utc>>,
+    pub emailed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn for_email(db: &Db, id: Uuid) -> sqlx::Result<Option<EmailNoticeRow>> {
+    const SQL: &str = "select member_id, kind, read_at, emailed_at from notice where id = $1";
+    on_db!(db, |p| sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
+pub async fn mark_emailed(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    const SQL: &str = "update notice set emailed_at = $2 where id = $1 and emailed_at is null";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
