@@ -144,6 +144,29 @@ async function circleJourney(browser, base, checked, offOrigin, consoleErrors) {
 
   await seeker.page.goto(`${base}/profile/helping`);
   await checkAccessibility(seeker.page, "how you can help", checked);
+
+  // They talk: each sees the other's message appear without a reload.
+  await peer.page.goto(`${base}/conversations/${seekerHandle}`);
+  await seeker.page.goto(`${base}/members/${peerHandle}`);
+  await seeker.page.getByRole("link", { name: "Send a message" }).click();
+  await seeker.page.waitForURL(`${base}/conversations/${peerHandle}`);
+  await peer.page.locator("body[data-live=ready]").waitFor();
+  await seeker.page.locator("body[data-live=ready]").waitFor();
+  await peer.page.evaluate(() => { window.__stayed = true; });
+  await seeker.page.fill("#body", "Hi, <b>thanks</b> for connecting");
+  await seeker.page.getByRole("button", { name: "Send" }).click();
+  await peer.page.locator("#thread li.theirs .body", { hasText: "Hi, <b>thanks</b> for connecting" }).waitFor();
+  if (!(await peer.page.evaluate(() => window.__stayed === true))) fail("the peer's page reloaded to show the message");
+  await checkAccessibility(peer.page, "conversation", checked);
+  await seeker.page.evaluate(() => { window.__stayed = true; });
+  await seeker.page.locator("body[data-live=ready]").waitFor();
+  await peer.page.fill("#body", "Glad you reached out.");
+  await peer.page.getByRole("button", { name: "Send" }).click();
+  await seeker.page.locator("#thread li.theirs .body", { hasText: "Glad you reached out." }).waitFor();
+  if (!(await seeker.page.evaluate(() => window.__stayed === true))) fail("the seeker's page reloaded to show the reply");
+  if (process.env.SCREENSHOTS) await seeker.page.screenshot({ path: join(here, "..", "docs", "screenshots", "conversation.png"), fullPage: true });
+  await seeker.page.goto(`${base}/notices`);
+  await checkAccessibility(seeker.page, "notices", checked);
   await peer.context.close();
   await seeker.context.close();
 }

@@ -67,7 +67,7 @@ impl AppState {
     pub fn from_parts(db: Db, config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Only one process owns a SQLite database; see accounts::cache.
         let cache_auth = db.backend() == db::Backend::Sqlite;
-                if let (Db::Sqlite(s), false) = (&db, config.sqlite_group_commit) {
+        if let (Db::Sqlite(s), false) = (&db, config.sqlite_group_commit) {
             s.writer.set_max_batch(db::group::NO_GROUPING);
         }
         let mailer: Option<Arc<dyn Mailer>> = match &config.smtp_url {

@@ -43,7 +43,10 @@
     } catch (e) { /* ignore a malformed event */ }
   }
   var source = new EventSource("/api/v1/events");
-  source.addEventListener("ready", function (e) { counts(e.data); });
+  source.addEventListener("ready", function (e) {
+    counts(e.data);
+    body.setAttribute("data-live", "ready");
+  });
   source.addEventListener("read", function (e) { counts(e.data); });
   source.addEventListener("notice", function () { bump(badges.notices); });
   source.addEventListener("message", function (e) {
