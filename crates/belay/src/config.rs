@@ -44,6 +44,10 @@ pub struct FileSettings {
     pub sqlite_group_commit: Option<bool>,
     pub message_burst: Option<u32>,
     pub message_interval_ms: Option<u64>,
+    /// Sign-ups one client address may make in a burst (default 10).
+    pub signup_burst: Option<u32>,
+    /// Logins one client address may try in a burst (default 30).
+    pub login_burst: Option<u32>,
 }
 
 impl FileSettings {
@@ -209,6 +213,14 @@ impl Config {
                 messages_per_member: (
                     file.message_burst.unwrap_or(120),
                     Duration::from_millis(file.message_interval_ms.unwrap_or(500)),
+                ),
+                signup_per_ip: (
+                    file.signup_burst.unwrap_or(10),
+                    Limits::default().signup_per_ip.1,
+                ),
+                login_per_ip: (
+                    file.login_burst.unwrap_or(30),
+                    Limits::default().login_per_ip.1,
                 ),
                 ..Limits::default()
             },

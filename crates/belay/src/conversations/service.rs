@@ -104,30 +104,29 @@ pub async fn send(
     let peer = counterpart(state, me, handle).await?;
     let now = state.clock.now();
     let id = Uuid::new_v4();
+    // Every statement here runs on the one SQLite writer, so each round trip
+    // counts: the circle check rides in the insert, both events go in one
+    // statement, and the notice is added only if none is unread.
     let mut tx = state.db.begin_write().await?;
-    // Checked again inside the write: a block or an ending that committed
-    // a moment ago wins.
-    if !store::still_connected(&mut tx, me.id, peer.id).await? {
+    if !store::insert_if_connected(&mut tx, id, me.id, peer.id, &body, now).await? {
+        // A block or an ending that committed a moment ago wins.
         return Err(AppError::NotFound);
     }
-    store::insert(&mut tx, id, me.id, peer.id, &body, now).await?;
     let payload = serde_json::json!({
         "id": id, "from": me.handle, "to": peer.handle, "body": body, "created_at": now,
     });
-    let mut announce = vec![
-        events::record(&mut tx, peer.id, "message", &payload, now).await?,
-        events::record(&mut tx, me.id, "message", &payload, now).await?,
-    ];
+    let mut announce =
+        events::store::record_pair(&mut tx, "message", [peer.id, me.id], &payload, now)
+            .await?
+            .to_vec();
     let sender_key = me.id.to_string();
-    if !notices::store::has_unread_message_notice(&mut tx, peer.id, &sender_key).await? {
-        let notice = NewNotice {
-            member: peer.id,
-            kind: "message",
-            payload: serde_json::json!({ "from": me.handle }),
-            dedupe_key: &format!("message:{}:{sender_key}:{id}", peer.id),
-        };
-        announce.extend(notices::notify(&mut tx, &notice, now).await?);
-    }
+    let notice = NewNotice {
+        member: peer.id,
+        kind: "message",
+        payload: serde_json::json!({ "from": me.handle }),
+        dedupe_key: &format!("message:{}:{sender_key}:{id}", peer.id),
+    };
+    announce.extend(notices::notify_message(&mut tx, &notice, &sender_key, now).await?);
     tx.commit().await?;
     state.events.announce_all(&announce);
     state.jobs.wake();

@@ -40,35 +40,27 @@ pub async fn peer(db: &Db, me: MemberId, handle_key: &str) -> sqlx::Result<Optio
         .await)
 }
 
-/// The same check inside a write: still connected, still no block.
-pub async fn still_connected(tx: &mut Tx, me: MemberId, other: MemberId) -> sqlx::Result<bool> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "select {}",
-            check(CIRCLE_CHECK, &[("a", "$1"), ("b", "$2")])
-        )
-    });
-    let sql: &'static str = SQL.as_str();
-    on_tx!(tx, |c| sqlx::query_scalar(sql)
-        .bind(me)
-        .bind(other)
-        .fetch_one(c)
-        .await)
-}
-
-pub async fn insert(
+/// Stores a message if the two are still connected with no block either
+/// way, checked in the same statement (a block or an ending that committed
+/// a moment ago wins). `false`: nothing was stored.
+pub async fn insert_if_connected(
     tx: &mut Tx,
     id: Uuid,
     sender: MemberId,
     recipient: MemberId,
     body: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    const SQL: &str =
-        "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
-        values ($1, $2, $3, $4, $5, $6, $7)";
+) -> sqlx::Result<bool> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
+            select $1, $2, $3, $4, $5, $6, $7 where {}",
+            check(CIRCLE_CHECK, &[("a", "$2"), ("b", "$3")])
+        )
+    });
+    let sql: &'static str = SQL.as_str();
     let (low, high) = pair(sender.0, recipient.0);
-    on_tx!(tx, |c| sqlx::query(SQL)
+    let n = on_tx!(tx, |c| sqlx::query(sql)
         .bind(id)
         .bind(sender)
         .bind(recipient)
@@ -79,7 +71,7 @@ pub async fn insert(
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n == 1)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

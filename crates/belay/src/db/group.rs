@@ -46,8 +46,17 @@ struct State {
     open: bool,
     /// Units whose savepoints are released, waiting for the commit.
     pending: Vec<Reply>,
-    /// A unit was dropped inside its savepoint; undo it before anything else.
-    rollback_pending: bool,
+    /// A unit was dropped unfinished; undo it before anything else.
+    rollback_pending: Option<Undo>,
+}
+
+/// How to undo an unfinished unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Undo {
+    /// It ran in its own savepoint inside a shared transaction.
+    Savepoint,
+    /// It opened the transaction and nobody joined it: roll it all back.
+    Transaction,
 }
 
 pub struct GroupWriter {
@@ -99,7 +108,7 @@ impl GroupWriter {
                 conn: None,
                 open: false,
                 pending: Vec::new(),
-                rollback_pending: false,
+                rollback_pending: None,
             })),
             waiting: AtomicUsize::new(0),
             commits: Arc::new(AtomicUsize::new(0)),
@@ -130,14 +139,24 @@ impl GroupWriter {
         guard
     }
 
-    /// Starts a unit of work.
+    /// Starts a unit of work. The first unit of a group uses the group's
+    /// `BEGIN IMMEDIATE` as its own boundary (nobody else is in it while it
+    /// holds the writer); later ones each get a savepoint. Every statement
+    /// is a round trip to the writer's thread, so this saves two.
     pub async fn begin(self: &Arc<Self>) -> sqlx::Result<GroupTx> {
         let mut guard = self.lock().await;
         prepare(&mut guard, &self.pool).await?;
         if !guard.open {
             match exec(conn(&mut guard), "BEGIN IMMEDIATE").await {
-                Ok(()) => guard.open = true,
-                // Already inside one (a cancelled commit left it): carry on.
+                Ok(()) => {
+                    guard.open = true;
+                    return Ok(GroupTx {
+                        guard: Some(guard),
+                        writer: self.clone(),
+                        undo: Undo::Transaction,
+                    });
+                }
+                // Already inside one (a cancelled commit left it): join it.
                 Err(e) if e.to_string().contains("within a transaction") => guard.open = true,
                 Err(e) => return Err(e),
             }
@@ -146,6 +165,7 @@ impl GroupWriter {
         Ok(GroupTx {
             guard: Some(guard),
             writer: self.clone(),
+            undo: Undo::Savepoint,
         })
     }
 
@@ -194,16 +214,28 @@ fn conn(state: &mut State) -> &mut SqliteConnection {
     }
 }
 
-/// Takes the connection if needed and undoes a dropped unit's savepoint.
+/// Takes the connection if needed and undoes a dropped unit.
 async fn prepare(state: &mut State, pool: &SqlitePool) -> sqlx::Result<()> {
     if state.conn.is_none() {
         state.conn = Some(pool.acquire().await?);
     }
-    if state.rollback_pending {
-        state.rollback_pending = false;
-        // "no such savepoint" means the unit had already released it.
-        let _ = exec(conn(state), "ROLLBACK TO unit").await;
-        let _ = exec(conn(state), "RELEASE unit").await;
+    match state.rollback_pending.take() {
+        Some(Undo::Savepoint) => {
+            // "no such savepoint" means the unit had already released it.
+            let _ = exec(conn(state), "ROLLBACK TO unit").await;
+            let _ = exec(conn(state), "RELEASE unit").await;
+        }
+        Some(Undo::Transaction) => {
+            let _ = exec(conn(state), "ROLLBACK").await;
+            state.open = false;
+            // Units that committed into it before (none can have: the
+            // owning unit held the writer throughout) would be answered
+            // here; keep the invariant explicit.
+            for reply in state.pending.drain(..) {
+                let _ = reply.send(Err("rolled back".into()));
+            }
+        }
+        None => {}
     }
     Ok(())
 }
@@ -252,6 +284,7 @@ async fn flush(state: &mut State) -> usize {
 pub struct GroupTx {
     guard: Option<OwnedMutexGuard<State>>,
     writer: Arc<GroupWriter>,
+    undo: Undo,
 }
 
 impl std::fmt::Debug for GroupTx {
@@ -286,10 +319,12 @@ impl GroupTx {
         let Some(mut guard) = self.guard.take() else {
             return Err(group_error("the unit was already finished".into()));
         };
-        if let Err(e) = exec(conn(&mut guard), "RELEASE unit").await {
-            guard.rollback_pending = true;
-            self.guard = Some(guard);
-            return Err(e);
+        if self.undo == Undo::Savepoint {
+            if let Err(e) = exec(conn(&mut guard), "RELEASE unit").await {
+                guard.rollback_pending = Some(self.undo);
+                self.guard = Some(guard);
+                return Err(e);
+            }
         }
         let (reply, answer) = oneshot::channel();
         guard.pending.push(reply);
@@ -316,7 +351,7 @@ impl GroupTx {
     /// Undoes the unit; the rest of its group is unaffected.
     pub async fn rollback(mut self) -> sqlx::Result<()> {
         if let Some(mut guard) = self.guard.take() {
-            guard.rollback_pending = true;
+            guard.rollback_pending = Some(self.undo);
             let result = prepare(&mut guard, &self.writer.pool).await;
             let close = self.writer.waiting.load(Ordering::Acquire) == 0;
             if close {
@@ -331,7 +366,7 @@ impl GroupTx {
 impl Drop for GroupTx {
     fn drop(&mut self) {
         if let Some(mut guard) = self.guard.take() {
-            guard.rollback_pending = true;
+            guard.rollback_pending = Some(self.undo);
             drop(guard);
             self.writer.finish_later();
         }

@@ -59,6 +59,70 @@ pub async fn record(
     Ok(Recorded { member, id })
 }
 
+/// Appends one event for each of two members in one statement (a message:
+/// the recipient's and the sender's own), in the caller's transaction.
+pub async fn record_pair(
+    tx: &mut Tx,
+    kind: &str,
+    members: [MemberId; 2],
+    payload: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> sqlx::Result<[Recorded; 2]> {
+    const INSERT: &str = "insert into event (member_id, kind, payload, created_at)
+        values ($1, $3, $4, $5), ($2, $3, $4, $5) returning id, member_id";
+    let rows: Vec<(i64, MemberId)> = match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_as(INSERT)
+                .bind(members[0])
+                .bind(members[1])
+                .bind(kind)
+                .bind(Json(payload))
+                .bind(now)
+                .fetch_all(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            // Lock in a fixed order, so two messages crossing each other
+            // can't deadlock.
+            let (first, second) = if members[0].0 <= members[1].0 {
+                (members[0], members[1])
+            } else {
+                (members[1], members[0])
+            };
+            sqlx::query(
+                "select pg_advisory_xact_lock(hashtextextended($1, 0)),
+                        pg_advisory_xact_lock(hashtextextended($2, 0))",
+            )
+            .bind(first.to_string())
+            .bind(second.to_string())
+            .execute(&mut **t)
+            .await?;
+            let rows: Vec<(i64, MemberId)> = sqlx::query_as(INSERT)
+                .bind(members[0])
+                .bind(members[1])
+                .bind(kind)
+                .bind(Json(payload))
+                .bind(now)
+                .fetch_all(&mut **t)
+                .await?;
+            let notes: Vec<String> = rows.iter().map(|(id, m)| format!("{m}:{id}")).collect();
+            sqlx::query("select pg_notify('belay_events', $1), pg_notify('belay_events', $2)")
+                .bind(notes.first().cloned().unwrap_or_default())
+                .bind(notes.get(1).cloned().unwrap_or_default())
+                .execute(&mut **t)
+                .await?;
+            rows
+        }
+    };
+    let find = |m: MemberId| {
+        rows.iter()
+            .find(|(_, member)| *member == m)
+            .map(|(id, _)| Recorded { member: m, id: *id })
+            .ok_or_else(|| sqlx::Error::Protocol("an event row is missing".into()))
+    };
+    Ok([find(members[0])?, find(members[1])?])
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub id: i64,

@@ -47,6 +47,30 @@ pub async fn notify(
     let Some(id) = store::insert(tx, n, now).await? else {
         return Ok(None);
     };
+    deliver(tx, id, n, now).await.map(Some)
+}
+
+/// A "new message" notice, unless one from the same sender is still
+/// unread: however many messages arrive, one notice (and one email).
+pub async fn notify_message(
+    tx: &mut Tx,
+    n: &NewNotice<'_>,
+    sender_key: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Recorded>> {
+    let Some(id) = store::insert_message_notice(tx, n, sender_key, now).await? else {
+        return Ok(None);
+    };
+    deliver(tx, id, n, now).await.map(Some)
+}
+
+/// The live event, and the email job when the member wants email.
+async fn deliver(
+    tx: &mut Tx,
+    id: Uuid,
+    n: &NewNotice<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Recorded> {
     let text = text_of(n.kind, &n.payload);
     let event = serde_json::json!({ "id": id, "kind": n.kind, "text": text, "created_at": now });
     let recorded = events::record(tx, n.member, "notice", &event, now).await?;
@@ -69,7 +93,7 @@ pub async fn notify(
         )
         .await?;
     }
-    Ok(Some(recorded))
+    Ok(recorded)
 }
 
 /// Unread notices and messages, for badges.

@@ -79,6 +79,32 @@ pub async fn mark_all_read(tx: &mut Tx, member: MemberId, now: DateTime<Utc>) ->
         .map(|r| r.rows_affected()))
 }
 
+/// Inserts a message notice unless an unread one from the same sender is
+/// already there (one notice however many messages); `None` if not added.
+pub async fn insert_message_notice(
+    tx: &mut Tx,
+    n: &NewNotice<'_>,
+    sender_key: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Uuid>> {
+    const SQL: &str = "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
+        select $1, $2, $3, $4, $5, $6
+        where not exists (select 1 from notice
+            where member_id = $2 and kind = 'message' and read_at is null and dedupe_key like $7)
+        on conflict (dedupe_key) do nothing
+        returning id";
+    on_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(Uuid::new_v4())
+        .bind(n.member)
+        .bind(n.kind)
+        .bind(Json(&n.payload))
+        .bind(n.dedupe_key)
+        .bind(now)
+        .bind(format!("message:{}:{sender_key}:%", n.member))
+        .fetch_optional(c)
+        .await)
+}
+
 /// Marks the unread message notices from one sender read (their
 /// conversation was opened).
 pub async fn mark_messages_read(

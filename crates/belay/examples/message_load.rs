@@ -1,0 +1,303 @@
+//! Load client for Belay's messaging benchmark (`bench/messages.sh`).
+//!
+//! `messages` mode: signs up PAIRS sender/recipient pairs, connects each
+//! pair, opens an event stream for every recipient, then for DURATION
+//! seconds each sender posts messages one after another. It reports the
+//! messages per second delivered and the latency from the start of the POST
+//! to the event arriving on the recipient's stream (p50/p99), and the POST
+//! latency itself. `wrk` can't watch a server-sent-event stream, hence this.
+//!
+//! `streams` mode: opens STREAMS event streams (spread over 100 members)
+//! and holds them until killed, printing "open" once all are open.
+//!
+//!     cargo run --release --example message_load -- messages http://127.0.0.1:18484 16 10 [http://127.0.0.1:18485]
+//!     cargo run --release --example message_load -- streams http://127.0.0.1:18484 10000
+//!
+//! The optional second URL receives the streams (two instances sharing one
+//! PostgreSQL database): senders post to the first, recipients listen on the
+//! second.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a load client that meets the unexpected should stop loudly"
+)]
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "load test password";
+
+async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
+    let mut req = client.post(url).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let value: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{status}: {value}");
+    value
+}
+
+async fn member(client: &reqwest::Client, base: &str, handle: &str) -> String {
+    post(
+        client,
+        format!("{base}/api/v1/accounts"),
+        None,
+        json!({"handle": handle, "password": PASSWORD}),
+    )
+    .await;
+    let t = post(
+        client,
+        format!("{base}/api/v1/tokens"),
+        None,
+        json!({"handle": handle, "password": PASSWORD}),
+    )
+    .await;
+    t["token"].as_str().expect("token").to_owned()
+}
+
+/// Reads one SSE stream, calling `on_event(kind, data)` per event.
+async fn read_stream(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    mut on_event: impl FnMut(&str, &str) + Send,
+) {
+    let res = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("stream");
+    let mut stream = res.bytes_stream();
+    let mut buffer = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let mut kind = "message";
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    kind = if v.trim() == "ready" {
+                        "ready"
+                    } else if v.trim() == "message" {
+                        "message"
+                    } else {
+                        "other"
+                    };
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            if !data.is_empty() {
+                on_event(kind, &data);
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn messages(send_base: String, listen_base: String, pairs: usize, seconds: u64) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(pairs * 4 + 8)
+        .build()
+        .expect("client");
+    let run = std::process::id();
+    let mut senders = Vec::new();
+    let mut recipients = Vec::new();
+    for i in 0..pairs {
+        let s = member(&client, &send_base, &format!("ls_{run}_{i}")).await;
+        let r = member(&client, &send_base, &format!("lr_{run}_{i}")).await;
+        let c = post(
+            &client,
+            format!("{send_base}/api/v1/connections"),
+            Some(&s),
+            json!({"handle": format!("lr_{run}_{i}"), "relationship": "peer"}),
+        )
+        .await;
+        post(
+            &client,
+            format!(
+                "{send_base}/api/v1/connections/{}/accept",
+                c["id"].as_str().unwrap()
+            ),
+            Some(&r),
+            json!({}),
+        )
+        .await;
+        senders.push(s);
+        recipients.push(r);
+    }
+    let sent_at: Arc<Vec<Mutex<HashMap<u64, Instant>>>> =
+        Arc::new((0..pairs).map(|_| Mutex::default()).collect());
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(pairs);
+    for (i, token) in recipients.iter().enumerate() {
+        let sent_at = sent_at.clone();
+        let latencies = latencies.clone();
+        let ready = ready_tx.clone();
+        let url = format!("{listen_base}/api/v1/events");
+        tokio::spawn(read_stream(
+            client.clone(),
+            url,
+            token.clone(),
+            move |kind, data| match kind {
+                "ready" => {
+                    let _ = ready.try_send(());
+                }
+                "message" => {
+                    let Ok(v) = serde_json::from_str::<Value>(data) else {
+                        return;
+                    };
+                    let Some(seq) = v["body"]
+                        .as_str()
+                        .and_then(|b| b.strip_prefix("load "))
+                        .and_then(|n| n.parse::<u64>().ok())
+                    else {
+                        return;
+                    };
+                    if let Some(t0) = sent_at[i].lock().unwrap().remove(&seq) {
+                        latencies.lock().unwrap().push(t0.elapsed());
+                    }
+                }
+                _ => {}
+            },
+        ));
+    }
+    for _ in 0..pairs {
+        ready_rx.recv().await;
+    }
+    let start = Instant::now();
+    let end = start + Duration::from_secs(seconds);
+    let post_latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for (i, token) in senders.into_iter().enumerate() {
+        let client = client.clone();
+        let sent_at = sent_at.clone();
+        let post_latencies = post_latencies.clone();
+        let url = format!("{send_base}/api/v1/conversations/lr_{run}_{i}/messages");
+        tasks.push(tokio::spawn(async move {
+            let mut seq = 0u64;
+            while Instant::now() < end {
+                seq += 1;
+                let t0 = Instant::now();
+                sent_at[i].lock().unwrap().insert(seq, t0);
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"body": format!("load {seq}")}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        post_latencies.lock().unwrap().push(t0.elapsed())
+                    }
+                    Ok(r) => panic!("send failed: {}", r.status()),
+                    Err(e) => panic!("send failed: {e}"),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("sender");
+    }
+    let elapsed = start.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut delivered = latencies.lock().unwrap().clone();
+    let mut posts = post_latencies.lock().unwrap().clone();
+    delivered.sort();
+    posts.sort();
+    let lost: usize = sent_at.iter().map(|m| m.lock().unwrap().len()).sum();
+    println!(
+        "pairs={pairs} seconds={:.1} sent={} delivered={} undelivered={lost} msgs_per_s={:.0} delivery_p50_ms={:.2} delivery_p99_ms={:.2} post_p50_ms={:.2} post_p99_ms={:.2}",
+        elapsed.as_secs_f64(),
+        posts.len(),
+        delivered.len(),
+        delivered.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&delivered, 0.5),
+        percentile(&delivered, 0.99),
+        percentile(&posts, 0.5),
+        percentile(&posts, 0.99),
+    );
+}
+
+async fn streams(base: String, count: usize) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let run = std::process::id();
+    let members = count.clamp(1, 100);
+    let mut tokens = Vec::new();
+    for i in 0..members {
+        tokens.push(member(&client, &base, &format!("st_{run}_{i}")).await);
+    }
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(count);
+    for i in 0..count {
+        let ready = ready_tx.clone();
+        let token = tokens[i % members].clone();
+        tokio::spawn(read_stream(
+            client.clone(),
+            format!("{base}/api/v1/events"),
+            token,
+            move |kind, _| {
+                if kind == "ready" {
+                    let _ = ready.try_send(());
+                }
+            },
+        ));
+        if i % 500 == 499 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for _ in 0..count {
+        ready_rx.recv().await;
+    }
+    println!("open {count}");
+    std::future::pending::<()>().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("messages") => {
+            let base = args
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "http://127.0.0.1:18484".into());
+            let pairs = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(16);
+            let seconds = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10);
+            let listen = args.get(4).cloned().unwrap_or_else(|| base.clone());
+            messages(base, listen, pairs, seconds).await;
+        }
+        Some("streams") => {
+            let base = args
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "http://127.0.0.1:18484".into());
+            let count = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+            streams(base, count).await;
+        }
+        _ => eprintln!(
+            "usage: message_load messages BASE PAIRS SECONDS [LISTEN_BASE] | streams BASE COUNT"
+        ),
+    }
+}
