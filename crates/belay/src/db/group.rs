@@ -319,12 +319,14 @@ impl GroupTx {
         let Some(mut guard) = self.guard.take() else {
             return Err(group_error("the unit was already finished".into()));
         };
-        if self.undo == Undo::Savepoint {
-            if let Err(e) = exec(conn(&mut guard), "RELEASE unit").await {
-                guard.rollback_pending = Some(self.undo);
-                self.guard = Some(guard);
-                return Err(e);
-            }
+        let released = match self.undo {
+            Undo::Savepoint => exec(conn(&mut guard), "RELEASE unit").await,
+            Undo::Transaction => Ok(()),
+        };
+        if let Err(e) = released {
+            guard.rollback_pending = Some(self.undo);
+            self.guard = Some(guard);
+            return Err(e);
         }
         let (reply, answer) = oneshot::channel();
         guard.pending.push(reply);
