@@ -1,7 +1,7 @@
 //! Building the application: state, router, and serving it next to the job
 //! runner. Tests call the same functions with port 0 and a manual clock.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -216,17 +216,15 @@ pub async fn serve(
         ))),
         Db::Sqlite(_) => None,
     };
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let streams = state.shutdown.clone();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            // Event streams never end by themselves: close them.
-            let _ = streams.send(true);
-        })
-        .await
-        .context("the HTTP server failed");
+    let result = web::server::serve(listener, router(state.clone()), async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        // Event streams never end by themselves: close them.
+        let _ = streams.send(true);
+    })
+    .await
+    .context("the HTTP server failed");
     let _ = stop_tx.send(true);
     let _ = runner.await;
     let _ = housekeeping.await;

@@ -70,11 +70,16 @@ async fn next(mut s: Streamer) -> Option<(Result<Event, Infallible>, Streamer)> 
         if *s.shutdown.borrow() {
             return None;
         }
-        match store::since(&s.db, s.member, s.last, BATCH).await {
+        // Boxed: the query's state exists only while it runs, not in every
+        // idle stream (ten thousand of them wait here at once).
+        match Box::pin(store::since(&s.db, s.member, s.last, BATCH)).await {
             Ok(rows) if !rows.is_empty() => {
                 s.last = rows.last().map(|r| r.id).unwrap_or(s.last);
                 s.queue.extend(rows.into_iter().map(to_event));
                 continue;
+            }
+            Ok(_) if s.queue.capacity() > 8 => {
+                s.queue = VecDeque::new();
             }
             Ok(_) => {}
             Err(err) => {

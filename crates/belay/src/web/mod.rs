@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod page;
 pub mod security;
+pub mod server;
 
 use axum::{
     http::{StatusCode, Uri},
