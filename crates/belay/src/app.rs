@@ -31,7 +31,7 @@ use crate::{
     home,
     jobs::{self, JobQueue},
     mail::{Mailer, SmtpMailer},
-    notices, profile, safety,
+    notices, profile, reachout, safety,
     time::Clock,
     web,
 };
@@ -124,6 +124,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(discovery::api::routes())
         .merge(conversations::api::routes())
         .merge(notices::api::routes())
+        .merge(reachout::api::routes())
         .merge(events::stream::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
@@ -163,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(discovery::pages::routes())
         .merge(conversations::pages::routes())
         .merge(notices::pages::routes())
+        .merge(reachout::pages::routes())
         .merge(safety::routes())
         .merge(web::health::routes())
         .merge(web::assets::routes())
@@ -201,6 +203,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    if let Db::Sqlite(_) = &state.db {
+        let mut tx = state.db.begin_write().await?;
+        let freed = jobs::queue::release_leases(&mut tx).await?;
+        tx.commit().await?;
+        if freed > 0 {
+            tracing::info!(
+                jobs = freed,
+                "resuming jobs that were running when the server last stopped"
+            );
+        }
+    }
     let runner = tokio::spawn(jobs::runner::run(
         state.clone(),
         state.config.job_workers,

@@ -48,6 +48,12 @@ pub struct FileSettings {
     pub signup_burst: Option<u32>,
     /// Logins one client address may try in a burst (default 30).
     pub login_burst: Option<u32>,
+    /// The shortest wait a member may give each person on their reach-out
+    /// list (default 60; at least 1).
+    pub reach_out_min_wait_seconds: Option<u64>,
+    /// Reach-outs one member may open in an hour before they are held
+    /// (default 10); a held one still shows crisis lines and tells moderators.
+    pub reach_out_per_hour: Option<u32>,
 }
 
 impl FileSettings {
@@ -70,9 +76,10 @@ pub struct Overrides {
     pub metrics_token: Option<String>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub reach_out_min_wait_seconds: Option<u64>,
 }
 
-/// The site's public origin, used for cookies, links and Origin checks.
+/// The site's public origin used for cookies, links and Origin checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseUrl {
     origin: String,
@@ -156,6 +163,25 @@ pub struct Config {
     /// Group commit on SQLite (on unless a benchmark compares without it).
     pub sqlite_group_commit: bool,
     pub limits: Limits,
+    pub reach_out: ReachOutConfig,
+}
+
+/// Reach-out settings of the instance.
+#[derive(Clone, Copy, Debug)]
+pub struct ReachOutConfig {
+    /// The shortest wait a member may choose for each person on their list.
+    pub min_wait: Duration,
+    /// Reach-outs a member may open in an hour before they are held.
+    pub per_hour: u32,
+}
+
+impl Default for ReachOutConfig {
+    fn default() -> Self {
+        Self {
+            min_wait: Duration::from_secs(60),
+            per_hour: 10,
+        }
+    }
 }
 
 impl Config {
@@ -182,6 +208,17 @@ impl Config {
         if idle_minutes == 0 || absolute_hours == 0 {
             bail!("session_idle_minutes and session_absolute_hours must be at least 1");
         }
+        let min_wait = over
+            .reach_out_min_wait_seconds
+            .or(file.reach_out_min_wait_seconds)
+            .unwrap_or(60);
+        if !(1..=3600).contains(&min_wait) {
+            bail!("BELAY_REACHOUT_MIN_WAIT_SECONDS must be between 1 and 3600; got {min_wait}");
+        }
+        let reach_out = ReachOutConfig {
+            min_wait: Duration::from_secs(min_wait),
+            per_hour: file.reach_out_per_hour.unwrap_or(10).max(1),
+        };
         let job_workers = file.job_workers.unwrap_or(2);
         if !(1..=64).contains(&job_workers) {
             bail!("job_workers must be between 1 and 64");
@@ -224,6 +261,7 @@ impl Config {
                 ),
                 ..Limits::default()
             },
+            reach_out,
         })
     }
 
@@ -247,6 +285,7 @@ impl Config {
             smtp_from: "Belay <belay@localhost>".into(),
             sqlite_group_commit: true,
             limits: Limits::default(),
+            reach_out: ReachOutConfig::default(),
         }
     }
 

@@ -48,7 +48,34 @@
     body.setAttribute("data-live", "ready");
   });
   source.addEventListener("read", function (e) { counts(e.data); });
-  source.addEventListener("notice", function () { bump(badges.notices); });
+  // A reach-out shown on this page changed: show it as it is now.
+  var shown = document.getElementById("reach-out");
+  var shownId = shown ? shown.getAttribute("data-reach-out") : null;
+  function refreshIfShown(id) {
+    if (shownId && id === shownId) { window.location.reload(); }
+  }
+  var banner = document.getElementById("live-banner");
+  source.addEventListener("notice", function (e) {
+    bump(badges.notices);
+    var n;
+    try { n = JSON.parse(e.data); } catch (err) { return; }
+    if (n.link && shownId && n.link === "/reach-out/" + shownId) { window.location.reload(); return; }
+    if (banner && n.kind === "reach_out" && n.link) {
+      // Someone needs support now: say so on whatever page is open.
+      banner.textContent = "";
+      var a = document.createElement("a");
+      a.href = n.link;
+      a.id = "live-reach-out";
+      a.textContent = n.text;
+      banner.appendChild(a);
+      banner.hidden = false;
+    }
+  });
+  source.addEventListener("reach_out", function (e) {
+    var r;
+    try { r = JSON.parse(e.data); } catch (err) { return; }
+    refreshIfShown(r.id);
+  });
   source.addEventListener("message", function (e) {
     var m;
     try { m = JSON.parse(e.data); } catch (err) { return; }

@@ -73,15 +73,16 @@ impl Cli {
             Some(path) => FileSettings::read(path)?,
             None => FileSettings::default(),
         };
-        let (bind, base_url, metrics_token, smtp_url, smtp_from) = match &self.command {
+        let (bind, base_url, metrics_token, smtp_url, smtp_from, min_wait) = match &self.command {
             Command::Serve(args) => (
                 args.bind.clone(),
                 args.base_url.clone(),
                 args.metrics_token.clone(),
                 args.smtp_url.clone(),
                 args.smtp_from.clone(),
+                args.reachout_min_wait_seconds,
             ),
-            _ => (None, None, None, None, None),
+            _ => (None, None, None, None, None, None),
         };
         let over = Overrides {
             bind,
@@ -92,6 +93,7 @@ impl Cli {
             metrics_token,
             smtp_url,
             smtp_from,
+            reach_out_min_wait_seconds: min_wait,
         };
         Config::resolve(over, file)
     }

@@ -42,6 +42,12 @@ pub struct ServeArgs {
     /// The From address of notice emails [default: Belay <belay@localhost>]
     #[arg(long, env = "BELAY_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
+
+    /// The shortest wait a member may give each person on their reach-out
+    /// list before the next is asked, in seconds (1-3600) [default: 60].
+    /// Lower it only to test the ladder quickly.
+    #[arg(long, env = "BELAY_REACHOUT_MIN_WAIT_SECONDS", value_name = "SECONDS")]
+    pub reachout_min_wait_seconds: Option<u64>,
 }
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&config.bind)

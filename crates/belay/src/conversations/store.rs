@@ -12,10 +12,11 @@ use crate::{
         store::{CIRCLE_CHECK, NO_BLOCK, check},
     },
     db::{Db, Tx, on_db, on_tx},
+    reachout::store::ANSWERED_CHECK,
 };
 
 /// The other member, if they exist for me (no block either way), and
-/// whether we are connected.
+/// whether we may talk: connected, or one answered the other's reach-out.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PeerRow {
     pub id: MemberId,
@@ -26,9 +27,10 @@ pub struct PeerRow {
 pub async fn peer(db: &Db, me: MemberId, handle_key: &str) -> sqlx::Result<Option<PeerRow>> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "select m.id, m.handle, {connected} as connected from member m
+            "select m.id, m.handle, ({connected} or {answered}) as connected from member m
             where m.handle_key = $1 and m.id <> $2 and {no_block}",
             connected = check(CIRCLE_CHECK, &[("a", "m.id"), ("b", "$2")]),
+            answered = check(ANSWERED_CHECK, &[("a", "m.id"), ("b", "$2")]),
             no_block = check(NO_BLOCK, &[("a", "m.id"), ("b", "$2")]),
         )
     });
@@ -40,9 +42,10 @@ pub async fn peer(db: &Db, me: MemberId, handle_key: &str) -> sqlx::Result<Optio
         .await)
 }
 
-/// Stores a message if the two are still connected with no block either
-/// way, checked in the same statement (a block or an ending that committed
-/// a moment ago wins). `false`: nothing was stored.
+/// Stores a message if the two may still talk (connected, or one answered
+/// the other's reach-out) with no block either way, checked in the same
+/// statement (a block or an ending that committed a moment ago wins).
+/// `false`: nothing was stored.
 pub async fn insert_if_connected(
     tx: &mut Tx,
     id: Uuid,
@@ -54,8 +57,10 @@ pub async fn insert_if_connected(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
-            select $1, $2, $3, $4, $5, $6, $7 where {}",
-            check(CIRCLE_CHECK, &[("a", "$2"), ("b", "$3")])
+                        select $1, $2, $3, $4, $5, $6, $7 where {} or ({} and {})",
+            check(CIRCLE_CHECK, &[("a", "$2"), ("b", "$3")]),
+            check(ANSWERED_CHECK, &[("a", "$2"), ("b", "$3")]),
+            check(NO_BLOCK, &[("a", "$2"), ("b", "$3")]),
         )
     });
     let sql: &'static str = SQL.as_str();

@@ -53,6 +53,8 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 pub const KNOWN_KINDS: &[&str] = &[
     crate::clocks::jobs::MilestoneJob::KIND,
     crate::notices::email::NoticeEmail::KIND,
+    crate::reachout::jobs::ReachOutStep::KIND,
+    crate::reachout::jobs::ReachOutFollowUp::KIND,
 ];
 
 /// Runs a claimed job by kind: `before`, then `run` and the job's
@@ -65,6 +67,12 @@ pub(crate) async fn dispatch(state: &AppState, job: &queue::Claimed) -> anyhow::
         }
         crate::notices::email::NoticeEmail::KIND => {
             run_typed::<crate::notices::email::NoticeEmail>(state, payload, job).await
+        }
+        crate::reachout::jobs::ReachOutStep::KIND => {
+            run_typed::<crate::reachout::jobs::ReachOutStep>(state, payload, job).await
+        }
+        crate::reachout::jobs::ReachOutFollowUp::KIND => {
+            run_typed::<crate::reachout::jobs::ReachOutFollowUp>(state, payload, job).await
         }
         other => anyhow::bail!("no handler for job kind {other}"),
     }

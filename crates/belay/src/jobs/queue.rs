@@ -13,6 +13,10 @@ use crate::db::{Db, Tx, on_db, on_tx};
 /// How long a claimed job is ours before another worker may take it over.
 pub const LEASE: Duration = Duration::seconds(60);
 
+/// The lease of a reach-out step, whose handler is a few statements: if the
+/// instance that claimed it dies, another takes the step over this soon.
+pub const SHORT_LEASE: Duration = Duration::seconds(10);
+
 /// A job to add. Build one with [`NewJob::of`].
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -100,7 +104,8 @@ fn known_kinds_sql() -> String {
 /// rows; SQLite needs nothing, its single writer serialises claims.
 fn claim_sql(locking: &str) -> String {
     format!(
-        "update job set lease_id = $1, leased_until = $2, attempts = attempts + 1
+        "update job set lease_id = $1, attempts = attempts + 1,
+            leased_until = case when kind = 'reach_out_step' then $4 else $2 end
         where id = (select id from job
                     where failed_at is null and due_at <= $3
                       and (leased_until is null or leased_until < $3)
@@ -120,6 +125,7 @@ static CLAIM_POSTGRES: LazyLock<String> = LazyLock::new(|| claim_sql("for update
 pub async fn claim(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Claimed>> {
     let lease_id = Uuid::new_v4();
     let until = now + LEASE;
+    let short_until = now + SHORT_LEASE;
     let mut tx = db.begin_write().await?;
     let claimed: Option<Claimed> = match &mut tx {
         Tx::Sqlite(t) => {
@@ -128,6 +134,7 @@ pub async fn claim(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Claimed>>
                 .bind(lease_id)
                 .bind(until)
                 .bind(now)
+                .bind(short_until)
                 .fetch_optional(&mut **t)
                 .await?
         }
@@ -137,12 +144,26 @@ pub async fn claim(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Claimed>>
                 .bind(lease_id)
                 .bind(until)
                 .bind(now)
+                .bind(short_until)
                 .fetch_optional(&mut **t)
                 .await?
         }
     };
     tx.commit().await?;
     Ok(claimed.map(|c| Claimed { lease_id, ..c }))
+}
+
+/// Frees every lease at start-up on SQLite, where only this process can
+/// hold one: a job claimed before a crash runs again at once instead of
+/// when its lease would have run out. (On PostgreSQL other instances may
+/// hold live leases, so they run out instead.)
+pub async fn release_leases(tx: &mut Tx) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "update job set lease_id = null, leased_until = null where leased_until is not null";
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
 }
 
 /// Deletes a finished job in the handler's transaction. Fenced by the lease:

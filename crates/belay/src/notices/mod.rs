@@ -72,7 +72,10 @@ async fn deliver(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Recorded> {
     let text = text_of(n.kind, &n.payload);
-    let event = serde_json::json!({ "id": id, "kind": n.kind, "text": text, "created_at": now });
+    let link = link_of(n.kind, &n.payload);
+    let event = serde_json::json!({
+        "id": id, "kind": n.kind, "text": text, "link": link, "created_at": now,
+    });
     let recorded = events::record(tx, n.member, "notice", &event, now).await?;
     let settings = store::email_settings(tx, n.member).await?;
     if settings.wants_email() {
@@ -116,12 +119,15 @@ pub struct Notice {
     pub text: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
+    /// The page this notice is about, if any.
+    pub link: Option<String>,
 }
 
 impl From<NoticeRow> for Notice {
     fn from(r: NoticeRow) -> Self {
         Self {
             text: text_of(&r.kind, &r.payload.0),
+            link: link_of(&r.kind, &r.payload.0),
             id: r.id,
             kind: r.kind,
             created_at: r.created_at,
@@ -146,7 +152,54 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             s("label")
         ),
         "message" => format!("{} sent you a message.", s("from")),
+        "reach_out" => format!(
+            "{} is reaching out and could use support now. Open it to answer.",
+            s("from")
+        ),
+        "reach_out_moderator" => format!(
+            "{} reached out and nobody has answered yet. Please look in if you can.",
+            s("from")
+        ),
+        "reach_out_held" => format!(
+            "{} has reached out many times in the last hour. Please check in on them.",
+            s("from")
+        ),
+        "reach_out_claimed" => format!("{} is here for you. Open the conversation.", s("by")),
+        "reach_out_covered" => format!(
+            "Someone has answered {}'s reach-out. Thank you for being ready to help.",
+            s("from")
+        ),
+        "reach_out_handed_back" => format!(
+            "{} had to step away from {}'s reach-out. It's open again.",
+            s("by"),
+            s("from")
+        ),
+        "reach_out_closed" => format!(
+            "{} closed their reach-out. Thank you for being there.",
+            s("from")
+        ),
+        "reach_out_exhausted" => "Nobody has answered yet, and your reach-out stays open. \
+            You don't have to wait: call or text 988, or your local emergency number."
+            .to_owned(),
+        "reach_out_follow_up" => "How are you today? Yesterday you reached out. \
+            If today is hard too, you can reach out again any time."
+            .to_owned(),
+        "reach_out_thanks" => format!(
+            "Thank you for being there for {} yesterday. It matters more than you know.",
+            s("from")
+        ),
         _ => "You have a new notice.".to_owned(),
+    }
+}
+
+/// Where a notice leads, if anywhere.
+pub fn link_of(kind: &str, payload: &serde_json::Value) -> Option<String> {
+    let s = |key: &str| payload.get(key).and_then(|v| v.as_str());
+    match kind {
+        "message" => s("from").map(|h| format!("/conversations/{h}")),
+        "reach_out_follow_up" | "reach_out_thanks" => None,
+        k if k.starts_with("reach_out") => s("reach_out").map(|id| format!("/reach-out/{id}")),
+        _ => None,
     }
 }
 
@@ -154,6 +207,7 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
 pub fn email_subject(kind: &str) -> &'static str {
     match kind {
         "message" => "You have a new message on Belay",
+        "reach_out" | "reach_out_moderator" => "Someone is reaching out on Belay",
         _ => "You have a new notice on Belay",
     }
 }

@@ -51,6 +51,7 @@ pub fn render(template: &impl Template) -> Result<Response, PageError> {
 struct ErrorPage {
     layout: Layout,
     message: String,
+    lines: &'static [crate::safety::CrisisLine],
 }
 
 /// An error on an HTML route: a redirect to the login page when logged out,
@@ -85,6 +86,7 @@ impl IntoResponse for PageError {
                 _ => "Something went wrong",
             }),
             message: err.to_string(),
+            lines: crate::safety::crisis_lines(),
         };
         let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),

@@ -25,5 +25,6 @@ mod group_commit;
 mod jobs;
 mod operations;
 mod profile;
+mod reach_out;
 mod schema;
 mod web;
