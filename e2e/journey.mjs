@@ -167,6 +167,50 @@ async function circleJourney(browser, base, checked, offOrigin, consoleErrors) {
   if (process.env.SCREENSHOTS) await seeker.page.screenshot({ path: join(here, "..", "docs", "screenshots", "conversation.png"), fullPage: true });
   await seeker.page.goto(`${base}/notices`);
   await checkAccessibility(seeker.page, "notices", checked);
+
+  // Reach out: the peer takes reach-outs; the seeker taps "Reach out"; the
+  // peer sees it arrive live, answers, and they talk.
+  await peer.page.goto(`${base}/reach-out`);
+  await peer.page.getByLabel("People in my circle may reach out to me when they need support now").check();
+  await peer.page.getByRole("button", { name: "Save" }).click();
+  await peer.page.waitForURL(`${base}/reach-out`);
+  await peer.page.goto(`${base}/`);
+  await peer.page.locator("body[data-live=ready]").waitFor();
+  await seeker.page.getByRole("link", { name: "Reach out" }).click();
+  await seeker.page.waitForURL(`${base}/reach-out`);
+  const screen = await seeker.page.textContent("main");
+  if (screen.indexOf("988") < 0 || screen.indexOf("988") > screen.indexOf("I need support now")) {
+    fail("the crisis lines must come first on the reach-out screen");
+  }
+  await checkAccessibility(seeker.page, "reach-out screen", checked);
+  if (process.env.SCREENSHOTS) await seeker.page.screenshot({ path: join(here, "..", "docs", "screenshots", "reach-out.png"), fullPage: true });
+  await seeker.page.fill("#note", "Rough night. Could use a voice.");
+  await seeker.page.getByRole("button", { name: "I need support now" }).click();
+  await seeker.page.waitForURL(/\/reach-out\/[0-9a-f-]{36}$/);
+  await seeker.page.locator("body[data-live=ready]").waitFor();
+  await checkAccessibility(seeker.page, "my reach-out", checked);
+  const banner = peer.page.locator("#live-reach-out");
+  await banner.waitFor();
+  if (!(await banner.textContent()).includes(seekerHandle)) fail("the live banner does not say who is reaching out");
+  await banner.click();
+  await peer.page.waitForURL(/\/reach-out\/[0-9a-f-]{36}$/);
+  if (!(await peer.page.textContent("main")).includes("Rough night. Could use a voice.")) fail("the responder does not see the note");
+  await checkAccessibility(peer.page, "responder view", checked);
+  if (process.env.SCREENSHOTS) await peer.page.screenshot({ path: join(here, "..", "docs", "screenshots", "responder.png"), fullPage: true });
+  await peer.page.getByRole("button", { name: "I'm here" }).click();
+  await peer.page.waitForURL(`${base}/conversations/${seekerHandle}`);
+  // The seeker's reach-out page shows the answer without a tap.
+  await seeker.page.locator("#answered").waitFor();
+  await seeker.page.getByRole("link", { name: `Talk with ${peerHandle}` }).click();
+  await seeker.page.waitForURL(`${base}/conversations/${peerHandle}`);
+  await seeker.page.locator("#thread li.theirs .body", { hasText: "I'm here." }).waitFor();
+  await seeker.page.locator("body[data-live=ready]").waitFor();
+  await peer.page.locator("body[data-live=ready]").waitFor();
+  await seeker.page.fill("#body", "Thank you for answering.");
+  await seeker.page.getByRole("button", { name: "Send" }).click();
+  await peer.page.locator("#thread li.theirs .body", { hasText: "Thank you for answering." }).waitFor();
+  await seeker.page.goto(`${base}/reach-out/history`);
+  await checkAccessibility(seeker.page, "reach-out history", checked);
   await peer.context.close();
   await seeker.context.close();
 }

@@ -13,6 +13,19 @@
 //!     cargo run --release --example message_load -- messages http://127.0.0.1:18484 16 10 [http://127.0.0.1:18485]
 //!     cargo run --release --example message_load -- streams http://127.0.0.1:18484 10000
 //!
+//! `fanout` mode (reach-out benchmark): one member reaches out to MEMBERS
+//! people in their circle, each holding an event stream; COUNT times it
+//! measures the time from the start of `POST /api/v1/reachouts` to the last
+//! of them receiving the notice, then cancels the reach-out.
+//!
+//! `lag` mode: opens OPEN reach-outs that stay open (each waiting an hour
+//! on its next step), then for SECONDS keeps PROBES members reaching out
+//! with one-second waits, and reports how late their steps fired against
+//! their due times (from each ladder's `due_at` and `fired_at`).
+//!
+//!     cargo run --release --example message_load -- fanout http://127.0.0.1:18484 50 1000
+//!     cargo run --release --example message_load -- lag http://127.0.0.1:18484 10000 20 30
+//!
 //! The optional second URL receives the streams (two instances sharing one
 //! PostgreSQL database): senders post to the first, recipients listen on the
 //! second.
@@ -84,23 +97,17 @@ async fn read_stream(
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            let mut kind = "message";
+            let mut kind = "message".to_owned();
             let mut data = String::new();
             for line in block.lines() {
                 if let Some(v) = line.strip_prefix("event:") {
-                    kind = if v.trim() == "ready" {
-                        "ready"
-                    } else if v.trim() == "message" {
-                        "message"
-                    } else {
-                        "other"
-                    };
+                    kind = v.trim().to_owned();
                 } else if let Some(v) = line.strip_prefix("data:") {
                     data.push_str(v.trim_start());
                 }
             }
             if !data.is_empty() {
-                on_event(kind, &data);
+                on_event(&kind, &data);
             }
         }
     }
@@ -274,6 +281,280 @@ async fn streams(base: String, count: usize) {
     std::future::pending::<()>().await;
 }
 
+async fn put(client: &reqwest::Client, url: String, token: &str, body: Value) -> Value {
+    let res = client
+        .put(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status();
+    let value: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{status}: {value}");
+    value
+}
+
+/// `a` asks `b` to connect and `b` accepts; returns the connection id.
+async fn connect(client: &reqwest::Client, base: &str, a: &str, b_handle: &str, b: &str) -> String {
+    let c = post(
+        client,
+        format!("{base}/api/v1/connections"),
+        Some(a),
+        json!({"handle": b_handle, "relationship": "friend"}),
+    )
+    .await;
+    let id = c["id"].as_str().expect("id").to_owned();
+    post(
+        client,
+        format!("{base}/api/v1/connections/{id}/accept"),
+        Some(b),
+        json!({}),
+    )
+    .await;
+    id
+}
+
+/// Arrivals of one reach-out's notices: how many, and when the last came.
+type Arrivals = Arc<Mutex<HashMap<String, (usize, Instant)>>>;
+
+async fn fanout(base: String, members: usize, count: usize) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(members + 8)
+        .build()
+        .expect("client");
+    let run = std::process::id();
+    let requester = member(&client, &base, &format!("ro_{run}")).await;
+    let arrivals: Arrivals = Arc::default();
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(members);
+    for i in 0..members {
+        let handle = format!("rr_{run}_{i}");
+        let token = member(&client, &base, &handle).await;
+        put(
+            &client,
+            format!("{base}/api/v1/me/reach-out-settings"),
+            &token,
+            json!({"receives": true}),
+        )
+        .await;
+        connect(&client, &base, &requester, &handle, &token).await;
+        let arrivals = arrivals.clone();
+        let notify = notify.clone();
+        let ready = ready_tx.clone();
+        tokio::spawn(read_stream(
+            client.clone(),
+            format!("{base}/api/v1/events"),
+            token,
+            move |kind, data| match kind {
+                "ready" => {
+                    let _ = ready.try_send(());
+                }
+                "notice" => {
+                    let Ok(v) = serde_json::from_str::<Value>(data) else {
+                        return;
+                    };
+                    if v["kind"] != "reach_out" {
+                        return;
+                    }
+                    let Some(id) = v["link"]
+                        .as_str()
+                        .and_then(|l| l.strip_prefix("/reach-out/"))
+                    else {
+                        return;
+                    };
+                    let now = Instant::now();
+                    let mut map = arrivals.lock().unwrap();
+                    let entry = map.entry(id.to_owned()).or_insert((0, now));
+                    entry.0 += 1;
+                    entry.1 = now;
+                    drop(map);
+                    notify.notify_waiters();
+                }
+                _ => {}
+            },
+        ));
+    }
+    for _ in 0..members {
+        ready_rx.recv().await;
+    }
+    let mut latencies = Vec::with_capacity(count);
+    let mut missed = 0;
+    for _ in 0..count {
+        let t0 = Instant::now();
+        let r = post(
+            &client,
+            format!("{base}/api/v1/reachouts"),
+            Some(&requester),
+            json!({}),
+        )
+        .await;
+        let id = r["id"].as_str().expect("id").to_owned();
+        let deadline = t0 + Duration::from_secs(10);
+        loop {
+            let waiting = notify.notified();
+            let done = arrivals
+                .lock()
+                .unwrap()
+                .get(&id)
+                .filter(|(n, _)| *n >= members)
+                .map(|(_, last)| *last);
+            if let Some(last) = done {
+                latencies.push(last - t0);
+                break;
+            }
+            if Instant::now() > deadline {
+                missed += 1;
+                break;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(100), waiting).await;
+        }
+        post(
+            &client,
+            format!("{base}/api/v1/reachouts/{id}/cancel"),
+            Some(&requester),
+            json!({}),
+        )
+        .await;
+    }
+    latencies.sort_unstable();
+    println!(
+        "members={members} reachouts={count} last_notice_p50_ms={:.2} last_notice_p99_ms={:.2} max_ms={:.2} missed={missed}",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        percentile(&latencies, 1.0),
+    );
+}
+
+async fn lag(base: String, open: usize, probes: usize, seconds: u64) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+    let run = std::process::id();
+    // Background: reach-outs that stay open, each asking one person and
+    // then waiting an hour.
+    let listee = member(&client, &base, &format!("lg_{run}_listee")).await;
+    put(
+        &client,
+        format!("{base}/api/v1/me/reach-out-settings"),
+        &listee,
+        json!({"receives": true}),
+    )
+    .await;
+    let make_requester = |name: String, wait: u64| {
+        let client = client.clone();
+        let base = base.clone();
+        let listee = listee.clone();
+        async move {
+            let t = member(&client, &base, &name).await;
+            put(
+                &client,
+                format!("{base}/api/v1/me/reach-out-settings"),
+                &t,
+                json!({"wait_seconds": wait}),
+            )
+            .await;
+            let c = connect(&client, &base, &t, &format!("lg_{run}_listee"), &listee).await;
+            put(
+                &client,
+                format!("{base}/api/v1/connections/{c}/grants"),
+                &t,
+                json!({"reach_out": true, "reach_out_order": 1}),
+            )
+            .await;
+            t
+        }
+    };
+    let mut background = Vec::new();
+    for i in 0..100 {
+        background.push(make_requester(format!("lg_{run}_bg_{i}"), 3600).await);
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for w in 0..16 {
+        let client = client.clone();
+        let base = base.clone();
+        let mine: Vec<String> = background.iter().skip(w).step_by(16).cloned().collect();
+        let quota = open / 16 + usize::from(w < open % 16);
+        tasks.spawn(async move {
+            for n in 0..quota {
+                post(
+                    &client,
+                    format!("{base}/api/v1/reachouts"),
+                    Some(&mine[n % mine.len()]),
+                    json!({}),
+                )
+                .await;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    eprintln!(
+        "opened {open} reach-outs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Probes: reach-outs whose steps come due every second.
+    let mut probe_tokens = Vec::new();
+    for i in 0..probes {
+        probe_tokens.push(make_requester(format!("lg_{run}_probe_{i}"), 1).await);
+    }
+    let ids: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for token in probe_tokens {
+        let client = client.clone();
+        let base = base.clone();
+        let ids = ids.clone();
+        tasks.spawn(async move {
+            while Instant::now() < until {
+                let r = post(
+                    &client,
+                    format!("{base}/api/v1/reachouts"),
+                    Some(&token),
+                    json!({}),
+                )
+                .await;
+                ids.lock()
+                    .unwrap()
+                    .push((token.clone(), r["id"].as_str().unwrap().to_owned()));
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut lags = Vec::new();
+    let mut unfired = 0;
+    let opened: Vec<(String, String)> = ids.lock().unwrap().clone();
+    for (token, id) in opened {
+        let res = client
+            .get(format!("{base}/api/v1/reachouts/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("view");
+        let v: Value = res.json().await.expect("json");
+        for s in v["steps"].as_array().expect("steps") {
+            let (Some(due), Some(fired)) = (s["due_at"].as_str(), s["fired_at"].as_str()) else {
+                unfired += 1;
+                continue;
+            };
+            let due: chrono::DateTime<chrono::Utc> = due.parse().expect("due");
+            let fired: chrono::DateTime<chrono::Utc> = fired.parse().expect("fired");
+            lags.push((fired - due).to_std().unwrap_or_default());
+        }
+    }
+    lags.sort_unstable();
+    println!(
+        "open={open} probe_steps={} step_lag_p50_ms={:.1} step_lag_p99_ms={:.1} max_ms={:.1} unfired={unfired}",
+        lags.len(),
+        percentile(&lags, 0.5),
+        percentile(&lags, 0.99),
+        percentile(&lags, 1.0),
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -296,8 +577,28 @@ async fn main() {
             let count = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
             streams(base, count).await;
         }
+        Some("fanout") => {
+            let base = args
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "http://127.0.0.1:18484".into());
+            let members = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(50);
+            let count = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1000);
+            fanout(base, members, count).await;
+        }
+        Some("lag") => {
+            let base = args
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "http://127.0.0.1:18484".into());
+            let open = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+            let probes = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
+            let seconds = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(30);
+            lag(base, open, probes, seconds).await;
+        }
         _ => eprintln!(
-            "usage: message_load messages BASE PAIRS SECONDS [LISTEN_BASE] | streams BASE COUNT"
+            "usage: message_load messages BASE PAIRS SECONDS [LISTEN_BASE] | streams BASE COUNT \
+             | fanout BASE MEMBERS COUNT | lag BASE OPEN PROBES SECONDS"
         ),
     }
 }

@@ -15,7 +15,7 @@ pub const LEASE: Duration = Duration::seconds(60);
 
 /// The lease of a reach-out step, whose handler is a few statements: if the
 /// instance that claimed it dies, another takes the step over this soon.
-pub const SHORT_LEASE: Duration = Duration::seconds(10);
+pub const SHORT_LEASE: Duration = Duration::seconds(5);
 
 /// A job to add. Build one with [`NewJob::of`].
 #[derive(Debug, Clone)]

@@ -115,6 +115,7 @@ async fn fire(state: &AppState, tx: &mut Tx, id: Uuid, seq: i32) -> anyhow::Resu
     crate::failpoint::hit("reach-out-step-after-notice");
     let count = i32::try_from(asked.len()).unwrap_or(i32::MAX);
     store::mark_step_fired(tx, id, seq, count, now).await?;
+    tracing::info!(reach_out.id = %id, step = seq, tier = step.tier, asked = count, "reach-out step fired");
     if step.tier >= 4 {
         store::set_exhausted(tx, id, now).await?;
         let key = format!("reach-out:{id}:exhausted");

@@ -26,5 +26,6 @@ mod jobs;
 mod operations;
 mod profile;
 mod reach_out;
+mod reach_out_crash;
 mod schema;
 mod web;
