@@ -354,18 +354,21 @@ async fn fanout(base: String, members: usize, count: usize) {
                     let Ok(v) = serde_json::from_str::<Value>(data) else {
                         return;
                     };
-                    if v["kind"] != "reach_out" {
-                        return;
-                    }
-                    let Some(id) = v["link"]
+                    let Some(link_id) = v["link"]
                         .as_str()
                         .and_then(|l| l.strip_prefix("/reach-out/"))
                     else {
                         return;
                     };
+                    // The asking notice, and (keyed apart) the closing one.
+                    let id = match v["kind"].as_str() {
+                        Some("reach_out") => link_id.to_owned(),
+                        Some("reach_out_closed") => format!("closed:{link_id}"),
+                        _ => return,
+                    };
                     let now = Instant::now();
                     let mut map = arrivals.lock().unwrap();
-                    let entry = map.entry(id.to_owned()).or_insert((0, now));
+                    let entry = map.entry(id).or_insert((0, now));
                     entry.0 += 1;
                     entry.1 = now;
                     drop(map);
@@ -416,6 +419,22 @@ async fn fanout(base: String, members: usize, count: usize) {
             json!({}),
         )
         .await;
+        // Let the closing notices arrive too, so they don't overlap with
+        // the next reach-out's measurement.
+        let closed = format!("closed:{id}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let waiting = notify.notified();
+            if arrivals
+                .lock()
+                .unwrap()
+                .get(&closed)
+                .is_some_and(|(n, _)| *n >= members)
+            {
+                break;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(100), waiting).await;
+        }
     }
     latencies.sort_unstable();
     println!(

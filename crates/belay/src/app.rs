@@ -50,6 +50,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     pub auth_cache: Arc<AuthCache>,
     pub events: Arc<EventHub>,
+    /// Reads new events for the open streams (many at once after a fan-out).
+    pub event_reader: Arc<events::reader::EventReader>,
     /// Flips to true when the server begins to shut down (ends streams).
     pub shutdown: Arc<watch::Sender<bool>>,
     /// The SMTP relay, when one is configured.
@@ -76,6 +78,7 @@ impl AppState {
         };
         Ok(Self {
             events: EventHub::new(),
+            event_reader: events::reader::EventReader::new(db.clone()),
             shutdown: Arc::new(watch::channel(false).0),
             mailer,
             limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),

@@ -156,3 +156,28 @@ macro_rules! on_tx {
 
 pub(crate) use on_db;
 pub(crate) use on_tx;
+
+/// `($1, $2, $3), ($4, $5, $6)...`: placeholders for a multi-row insert of
+/// `rows` rows of `cols` columns, numbered from `$1` (the same on both
+/// backends). Callers keep batches well under SQLite's 32,766 variables.
+pub fn values_placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_rows_then_columns() {
+        assert_eq!(
+            super::values_placeholders(2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(super::values_placeholders(0, 3), "");
+    }
+}

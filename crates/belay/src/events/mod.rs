@@ -15,6 +15,7 @@
 //!   in id order, so the in-process wake-up is all there is.
 
 pub mod pg;
+pub mod reader;
 pub mod store;
 pub mod stream;
 

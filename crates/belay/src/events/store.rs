@@ -123,6 +123,61 @@ pub async fn record_pair(
     Ok([find(members[0])?, find(members[1])?])
 }
 
+/// Appends one event for each of several members (one each), in one
+/// statement, in the caller's transaction: what a reach-out step uses to
+/// tell everyone it asks at once.
+pub async fn record_many(
+    tx: &mut Tx,
+    kind: &str,
+    items: &[(MemberId, serde_json::Value)],
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<Recorded>> {
+    let mut recorded = Vec::with_capacity(items.len());
+    for chunk in items.chunks(500) {
+        // Only numbered placeholders are formatted in: no input.
+        let sql = format!(
+            "insert into event (member_id, kind, payload, created_at) values {} returning id, member_id",
+            crate::db::values_placeholders(chunk.len(), 4)
+        );
+        let rows: Vec<(i64, MemberId)> = match &mut *tx {
+            Tx::Sqlite(t) => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for (member, payload) in chunk {
+                    q = q.bind(*member).bind(kind).bind(Json(payload)).bind(now);
+                }
+                q.fetch_all(&mut **t).await?
+            }
+            Tx::Postgres(t) => {
+                // Lock each member's event order in a fixed (uuid) order,
+                // as `record_pair` does, so writers can't deadlock.
+                let mut members: Vec<MemberId> = chunk.iter().map(|(m, _)| *m).collect();
+                members.sort_by_key(|m| m.0);
+                let keys: Vec<String> = members.iter().map(ToString::to_string).collect();
+                sqlx::query(
+                    "select pg_advisory_xact_lock(hashtextextended(k, 0))
+                    from unnest($1::text[]) with ordinality as t(k, i) order by i",
+                )
+                .bind(&keys)
+                .execute(&mut **t)
+                .await?;
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for (member, payload) in chunk {
+                    q = q.bind(*member).bind(kind).bind(Json(payload)).bind(now);
+                }
+                let rows: Vec<(i64, MemberId)> = q.fetch_all(&mut **t).await?;
+                let notes: Vec<String> = rows.iter().map(|(id, m)| format!("{m}:{id}")).collect();
+                sqlx::query("select pg_notify('belay_events', n) from unnest($1::text[]) n")
+                    .bind(&notes)
+                    .execute(&mut **t)
+                    .await?;
+                rows
+            }
+        };
+        recorded.extend(rows.into_iter().map(|(id, member)| Recorded { member, id }));
+    }
+    Ok(recorded)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub id: i64,
@@ -145,6 +200,41 @@ pub async fn since(
         .bind(limit)
         .fetch_all(p)
         .await)
+}
+
+/// Several members' events, each after its own id, oldest first, at most
+/// `limit` per member (one query for many streams; see `reader`).
+pub async fn since_many(
+    db: &Db,
+    wanted: &[(MemberId, i64)],
+    limit: i64,
+) -> sqlx::Result<Vec<(MemberId, EventRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        member_id: MemberId,
+        #[sqlx(flatten)]
+        event: EventRow,
+    }
+    let terms: Vec<String> = (0..wanted.len())
+        .map(|i| format!("(member_id = ${} and id > ${})", 2 * i + 2, 2 * i + 3))
+        .collect();
+    // Only numbered placeholders are formatted in: no input.
+    let sql = format!(
+        "select member_id, id, kind, payload from (
+            select member_id, id, kind, payload,
+                   row_number() over (partition by member_id order by id) as rn
+            from event where {}) x
+        where rn <= $1 order by id",
+        terms.join(" or ")
+    );
+    let rows: Vec<Row> = on_db!(db, |p| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(limit);
+        for (member, after) in wanted {
+            q = q.bind(*member).bind(*after);
+        }
+        q.fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.member_id, r.event)).collect())
 }
 
 /// The newest event id of a member (0 if none): where a fresh stream starts.

@@ -21,11 +21,10 @@ use futures_util::stream;
 use tokio::sync::watch;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{EventHub, store};
+use super::{EventHub, reader::EventReader, store};
 use crate::{
     accounts::{ApiMember, MemberId},
     app::AppState,
-    db::Db,
     web::error::{AppResult, ErrorBody},
 };
 
@@ -36,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 const BATCH: i64 = 100;
 
 struct Streamer {
-    db: Db,
+    reader: Arc<EventReader>,
     hub: Arc<EventHub>,
     member: MemberId,
     last: i64,
@@ -72,7 +71,7 @@ async fn next(mut s: Streamer) -> Option<(Result<Event, Infallible>, Streamer)> 
         }
         // Boxed: the query's state exists only while it runs, not in every
         // idle stream (ten thousand of them wait here at once).
-        match Box::pin(store::since(&s.db, s.member, s.last, BATCH)).await {
+        match Box::pin(s.reader.since(s.member, s.last, BATCH)).await {
             Ok(rows) if !rows.is_empty() => {
                 s.last = rows.last().map(|r| r.id).unwrap_or(s.last);
                 s.queue.extend(rows.into_iter().map(to_event));
@@ -127,7 +126,7 @@ async fn events(
         }
     };
     let streamer = Streamer {
-        db: state.db.clone(),
+        reader: state.event_reader.clone(),
         hub: state.events.clone(),
         member: me.id,
         last,

@@ -50,6 +50,47 @@ pub async fn notify(
     deliver(tx, id, n, now).await.map(Some)
 }
 
+/// Records several notices of one kind at once (a reach-out step telling
+/// everyone it asks) in a few statements rather than a few per member, and
+/// tells each member. Returns the live events to announce after the commit;
+/// a notice whose dedupe key exists already is skipped.
+pub async fn notify_many(
+    tx: &mut Tx,
+    notices: &[NewNotice<'_>],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Recorded>> {
+    let added = store::insert_many(tx, notices, now).await?;
+    if added.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by_member: std::collections::HashMap<MemberId, &NewNotice<'_>> =
+        notices.iter().map(|n| (n.member, n)).collect();
+    let mut events = Vec::with_capacity(added.len());
+    for (id, member) in &added {
+        let Some(n) = by_member.get(member) else {
+            continue;
+        };
+        let event = serde_json::json!({
+            "id": id, "kind": n.kind, "text": text_of(n.kind, &n.payload),
+            "link": link_of(n.kind, &n.payload), "created_at": now,
+        });
+        events.push((*member, event));
+    }
+    let kind = "notice";
+    let recorded = events::store::record_many(tx, kind, &events, now).await?;
+    let members: Vec<MemberId> = added.iter().map(|(_, m)| *m).collect();
+    for (member, settings) in store::email_settings_of(tx, &members).await? {
+        let (Some((id, _)), Some(n)) = (
+            added.iter().find(|(_, m)| *m == member),
+            by_member.get(&member),
+        ) else {
+            continue;
+        };
+        enqueue_email(tx, *id, n.kind, &settings, now).await?;
+    }
+    Ok(recorded)
+}
+
 /// A "new message" notice, unless one from the same sender is still
 /// unread: however many messages arrive, one notice (and one email).
 pub async fn notify_message(
@@ -78,25 +119,40 @@ async fn deliver(
     });
     let recorded = events::record(tx, n.member, "notice", &event, now).await?;
     let settings = store::email_settings(tx, n.member).await?;
-    if settings.wants_email() {
-        let mut due = now
-            + if n.kind == "message" {
-                MESSAGE_EMAIL_DELAY
-            } else {
-                Duration::zero()
-            };
-        if let Some(end) = settings.quiet_until(due, n.kind) {
-            due = end;
-        }
-        let job = email::NoticeEmail::new(id);
-        queue::enqueue(
-            tx,
-            &NewJob::of(&job, due, Some(format!("notice-email:{id}")))?,
-            now,
-        )
-        .await?;
-    }
+    enqueue_email(tx, id, n.kind, &settings, now).await?;
     Ok(recorded)
+}
+
+/// The email job for a notice, when the member wants email: due after
+/// quiet hours (unless the kind may come through), and a message notice a
+/// little later (read by then, it is not emailed at all).
+async fn enqueue_email(
+    tx: &mut Tx,
+    id: Uuid,
+    kind: &str,
+    settings: &store::EmailSettings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if !settings.wants_email() {
+        return Ok(());
+    }
+    let mut due = now
+        + if kind == "message" {
+            MESSAGE_EMAIL_DELAY
+        } else {
+            Duration::zero()
+        };
+    if let Some(end) = settings.quiet_until(due, kind) {
+        due = end;
+    }
+    let job = email::NoticeEmail::new(id);
+    queue::enqueue(
+        tx,
+        &NewJob::of(&job, due, Some(format!("notice-email:{id}")))?,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Unread notices and messages, for badges.

@@ -32,6 +32,72 @@ pub async fn insert(
         .await)
 }
 
+/// Inserts several notices in one statement; returns the ids and members
+/// of those that were new (a dedupe key already there is skipped).
+pub async fn insert_many(
+    tx: &mut Tx,
+    notices: &[NewNotice<'_>],
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<(Uuid, MemberId)>> {
+    let mut added = Vec::with_capacity(notices.len());
+    for chunk in notices.chunks(500) {
+        // Only numbered placeholders are formatted in: no input.
+        let sql = format!(
+            "insert into notice (id, member_id, kind, payload, dedupe_key, created_at) values {}
+            on conflict (dedupe_key) do nothing returning id, member_id",
+            crate::db::values_placeholders(chunk.len(), 6)
+        );
+        let rows: Vec<(Uuid, MemberId)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for n in chunk {
+                q = q
+                    .bind(Uuid::new_v4())
+                    .bind(n.member)
+                    .bind(n.kind)
+                    .bind(Json(&n.payload))
+                    .bind(n.dedupe_key)
+                    .bind(now);
+            }
+            q.fetch_all(c).await
+        })?;
+        added.extend(rows);
+    }
+    Ok(added)
+}
+
+/// The members among `members` who want notice email, with their settings.
+pub async fn email_settings_of(
+    tx: &mut Tx,
+    members: &[MemberId],
+) -> sqlx::Result<Vec<(MemberId, EmailSettings)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: MemberId,
+        #[sqlx(flatten)]
+        settings: EmailSettings,
+    }
+    let mut out = Vec::new();
+    for chunk in members.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        // Only numbered placeholders are formatted in: no input.
+        let sql = format!(
+            "select id, email, email_notices, time_zone, quiet_start, quiet_end,
+                quiet_allows_reach_out
+            from member where email_notices and email is not null and id in ({})",
+            list.join(", ")
+        );
+        let rows: Vec<Row> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for m in chunk {
+                q = q.bind(*m);
+            }
+            q.fetch_all(c).await
+        })?;
+        out.extend(rows.into_iter().map(|r| (r.id, r.settings)));
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NoticeRow {
     pub id: Uuid,

@@ -96,22 +96,26 @@ async fn fire(state: &AppState, tx: &mut Tx, id: Uuid, seq: i32) -> anyhow::Resu
         kinds::ASKED
     };
     let payload = serde_json::json!({ "reach_out": id, "from": ro.requester_handle });
-    let mut announce = Vec::new();
-    let mut asked = Vec::new();
-    for c in &candidates {
-        if !store::insert_recipient(tx, id, c.id, step.tier, seq, now).await? {
-            continue;
-        }
-        let key = format!("reach-out:{id}:{}", c.id);
-        let notice = NewNotice {
-            member: c.id,
+    // Everyone this step asks, in a few statements whatever their number.
+    let ids: Vec<_> = candidates.iter().map(|c| c.id).collect();
+    let new = store::insert_recipients(tx, id, &ids, step.tier, seq, now).await?;
+    let keys: Vec<String> = new.iter().map(|m| format!("reach-out:{id}:{m}")).collect();
+    let batch: Vec<NewNotice<'_>> = new
+        .iter()
+        .zip(&keys)
+        .map(|(member, key)| NewNotice {
+            member: *member,
             kind,
             payload: payload.clone(),
-            dedupe_key: &key,
-        };
-        announce.extend(notices::notify(tx, &notice, now).await?);
-        asked.push(c.handle.clone());
-    }
+            dedupe_key: key,
+        })
+        .collect();
+    let mut announce = notices::notify_many(tx, &batch, now).await?;
+    let asked: Vec<String> = candidates
+        .iter()
+        .filter(|c| new.contains(&c.id))
+        .map(|c| c.handle.clone())
+        .collect();
     crate::failpoint::hit("reach-out-step-after-notice");
     let count = i32::try_from(asked.len()).unwrap_or(i32::MAX);
     store::mark_step_fired(tx, id, seq, count, now).await?;

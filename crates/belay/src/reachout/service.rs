@@ -321,6 +321,28 @@ async fn open_once(
     Ok(Opened::Created(view(state, me, id).await?))
 }
 
+/// One notice of `kind` to each of `members` (with its dedupe key).
+async fn tell(
+    tx: &mut Tx,
+    members: &[MemberId],
+    keys: &[String],
+    kind: &str,
+    payload: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Recorded>> {
+    let batch: Vec<NewNotice<'_>> = members
+        .iter()
+        .zip(keys)
+        .map(|(member, key)| NewNotice {
+            member: *member,
+            kind,
+            payload: payload.clone(),
+            dedupe_key: key,
+        })
+        .collect();
+    notices::notify_many(tx, &batch, now).await
+}
+
 /// A held reach-out still reaches a person: the moderators, once an hour.
 async fn hold(tx: &mut Tx, me: &AuthMember, now: DateTime<Utc>) -> anyhow::Result<Vec<Recorded>> {
     let hour = now.timestamp() / 3600;
@@ -467,16 +489,13 @@ pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<Rea
         dedupe_key: &key,
     };
     announce.extend(notices::notify(&mut tx, &notice, now).await?);
-    for other in store::recipients_except(&mut tx, id, Some(me.id)).await? {
-        let key = format!("reach-out:{id}:covered:{}:{other}", row.claims);
-        let notice = NewNotice {
-            member: other,
-            kind: kinds::COVERED,
-            payload: serde_json::json!({ "reach_out": id, "from": requester_handle }),
-            dedupe_key: &key,
-        };
-        announce.extend(notices::notify(&mut tx, &notice, now).await?);
-    }
+    let others = store::recipients_except(&mut tx, id, Some(me.id)).await?;
+    let payload = serde_json::json!({ "reach_out": id, "from": requester_handle });
+    let keys: Vec<String> = others
+        .iter()
+        .map(|m| format!("reach-out:{id}:covered:{}:{m}", row.claims))
+        .collect();
+    announce.extend(tell(&mut tx, &others, &keys, kinds::COVERED, &payload, now).await?);
     let event = serde_json::json!({ "id": id, "state": "claimed", "by": me.handle });
     announce.push(events::record(&mut tx, row.requester_id, "reach_out", &event, now).await?);
     tx.commit().await?;
@@ -508,16 +527,11 @@ pub async fn hand_back(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult
     let mut told = store::recipients_except(&mut tx, id, Some(me.id)).await?;
     told.push(row.requester_id);
     let at = now.timestamp_millis();
-    for member in told {
-        let key = format!("reach-out:{id}:handed-back:{at}:{member}");
-        let notice = NewNotice {
-            member,
-            kind: kinds::HANDED_BACK,
-            payload: payload.clone(),
-            dedupe_key: &key,
-        };
-        announce.extend(notices::notify(&mut tx, &notice, now).await?);
-    }
+    let keys: Vec<String> = told
+        .iter()
+        .map(|m| format!("reach-out:{id}:handed-back:{at}:{m}"))
+        .collect();
+    announce.extend(tell(&mut tx, &told, &keys, kinds::HANDED_BACK, &payload, now).await?);
     let event = serde_json::json!({ "id": id, "state": "open", "handed_back_by": me.handle });
     announce.push(events::record(&mut tx, row.requester_id, "reach_out", &event, now).await?);
     tx.commit().await?;
@@ -549,17 +563,12 @@ pub async fn close(
         Some(claimer) => vec![claimer],
         None => store::recipients_except(&mut tx, id, None).await?,
     };
-    let mut announce = Vec::new();
-    for member in told {
-        let key = format!("reach-out:{id}:closed:{member}");
-        let notice = NewNotice {
-            member,
-            kind: kinds::CLOSED,
-            payload: serde_json::json!({ "reach_out": id, "from": me.handle }),
-            dedupe_key: &key,
-        };
-        announce.extend(notices::notify(&mut tx, &notice, now).await?);
-    }
+    let keys: Vec<String> = told
+        .iter()
+        .map(|m| format!("reach-out:{id}:closed:{m}"))
+        .collect();
+    let payload = serde_json::json!({ "reach_out": id, "from": me.handle });
+    let mut announce = tell(&mut tx, &told, &keys, kinds::CLOSED, &payload, now).await?;
     let event = serde_json::json!({ "id": id, "state": new_state });
     announce.push(events::record(&mut tx, me.id, "reach_out", &event, now).await?);
     tx.commit().await?;

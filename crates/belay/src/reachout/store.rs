@@ -436,28 +436,34 @@ pub async fn moderators(
         .await)
 }
 
-/// Records that a member was asked; `false` if they already were.
-pub async fn insert_recipient(
+/// Records that these members were asked; returns those who were not
+/// asked before (one statement per 500).
+pub async fn insert_recipients(
     tx: &mut Tx,
     id: Uuid,
-    member: MemberId,
+    members: &[MemberId],
     tier: i32,
     seq: i32,
     now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    const SQL: &str =
-        "insert into reach_out_recipient (reach_out_id, member_id, tier, seq, notified_at)
-        values ($1, $2, $3, $4, $5) on conflict (reach_out_id, member_id) do nothing";
-    let n = on_tx!(tx, |c| sqlx::query(SQL)
-        .bind(id)
-        .bind(member)
-        .bind(tier)
-        .bind(seq)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+) -> sqlx::Result<Vec<MemberId>> {
+    let mut added = Vec::with_capacity(members.len());
+    for chunk in members.chunks(500) {
+        // Only numbered placeholders are formatted in: no input.
+        let sql = format!(
+            "insert into reach_out_recipient (reach_out_id, member_id, tier, seq, notified_at)
+            values {} on conflict (reach_out_id, member_id) do nothing returning member_id",
+            crate::db::values_placeholders(chunk.len(), 5)
+        );
+        let rows: Vec<MemberId> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+            for m in chunk {
+                q = q.bind(id).bind(*m).bind(tier).bind(seq).bind(now);
+            }
+            q.fetch_all(c).await
+        })?;
+        added.extend(rows);
+    }
+    Ok(added)
 }
 
 /// Everyone asked so far but `except`.

@@ -94,6 +94,16 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("post", "/api/v1/notices/{id}/read"),
         ("post", "/api/v1/notices/read"),
         ("get", "/api/v1/events"),
+        ("post", "/api/v1/reachouts"),
+        ("get", "/api/v1/reachouts"),
+        ("get", "/api/v1/reachouts/asked"),
+        ("get", "/api/v1/reachouts/{id}"),
+        ("post", "/api/v1/reachouts/{id}/claim"),
+        ("post", "/api/v1/reachouts/{id}/handback"),
+        ("post", "/api/v1/reachouts/{id}/resolve"),
+        ("post", "/api/v1/reachouts/{id}/cancel"),
+        ("get", "/api/v1/me/reach-out-settings"),
+        ("put", "/api/v1/me/reach-out-settings"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;
