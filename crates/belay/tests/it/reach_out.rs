@@ -17,6 +17,7 @@ backend_tests!(
     over_the_hourly_limit_a_reach_out_is_held_and_moderators_are_told,
     the_reach_out_walk_shows_no_leak,
     the_reach_out_pages_work_without_javascript,
+    everyone_asked_at_once_hears_it_live_on_their_own_streams,
 );
 
 /// Someone in the circle who takes reach-outs.
@@ -719,4 +720,71 @@ async fn the_reach_out_pages_work_without_javascript(b: Backend) {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("Call or text 988"));
     assert_eq!(app.scalar("select count(*) from reach_out").await, 1);
+}
+
+async fn everyone_asked_at_once_hears_it_live_on_their_own_streams(b: Backend) {
+    use crate::support::sse::SseClient;
+    let app = TestApp::spawn_roomy(b).await;
+    let ash = app.member("ash").await;
+    let mut people = Vec::new();
+    for i in 0..12 {
+        let handle = format!("friend_{i}");
+        let (t, _) = responder(&app, &ash, &handle).await;
+        people.push((handle, t));
+    }
+    // Each holds a stream; one of them two, the second resuming from an
+    // older event (it must get what it missed, and only its own events).
+    app.post(
+        "/api/v1/conversations/friend_0/messages",
+        &ash,
+        json!({"body": "earlier"}),
+    )
+    .await;
+    let mut first = SseClient::connect(&app.base, &people[0].1, None).await;
+    first.next_of("ready").await;
+    let mut streams = Vec::new();
+    for (_, t) in &people {
+        let mut s = SseClient::connect(&app.base, t, None).await;
+        s.next_of("ready").await;
+        streams.push(s);
+    }
+    let mut resumed = SseClient::connect(&app.base, &people[0].1, Some("0")).await;
+    assert_eq!(resumed.next_of("message").await.json()["body"], "earlier");
+
+    let id = open(&app, &ash, "").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.run_due_jobs().await;
+    let link = format!("/reach-out/{id}");
+    let mut ids = std::collections::BTreeSet::new();
+    for ((handle, _), s) in people.iter().zip(streams.iter_mut()) {
+        let e = s.next_of("notice").await;
+        assert_eq!(e.json()["kind"], "reach_out", "{handle}");
+        assert_eq!(e.json()["link"], link.as_str());
+        assert!(
+            ids.insert(e.id.clone().unwrap()),
+            "each member has their own event"
+        );
+    }
+    // The resumed stream first catches up on what it missed (the message's
+    // notice), then hears the reach-out like the others.
+    for s in [&mut resumed, &mut first] {
+        loop {
+            let n = s.next_of("notice").await.json();
+            if n["kind"] == "reach_out" {
+                assert_eq!(n["link"], link.as_str());
+                break;
+            }
+            assert_eq!(n["kind"], "message", "{n}");
+        }
+    }
+    for s in streams.iter_mut() {
+        assert!(
+            s.quiet_for(std::time::Duration::from_millis(200))
+                .await
+                .is_none(),
+            "nobody hears it twice"
+        );
+    }
 }
