@@ -497,20 +497,48 @@ async fn lag(base: String, open: usize, probes: usize, seconds: u64) {
         let mine: Vec<String> = background.iter().skip(w).step_by(16).cloned().collect();
         let quota = open / 16 + usize::from(w < open % 16);
         tasks.spawn(async move {
+            let mut last = None;
             for n in 0..quota {
-                post(
+                let token = &mine[n % mine.len()];
+                let r = post(
                     &client,
                     format!("{base}/api/v1/reachouts"),
-                    Some(&mine[n % mine.len()]),
+                    Some(token),
                     json!({}),
                 )
                 .await;
+                last = Some((token.clone(), r["id"].as_str().expect("id").to_owned()));
             }
+            last
         });
     }
-    while tasks.join_next().await.is_some() {}
+    let mut lasts = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        lasts.extend(done.expect("opener"));
+    }
+    let opened_in = started.elapsed().as_secs_f64();
+    // Each opened reach-out's first step is due at once: wait until the
+    // runner has fired them all (steps fire in due order, so the last ones
+    // opened come last), then measure in the steady state.
+    for (token, id) in &lasts {
+        loop {
+            let v: Value = client
+                .get(format!("{base}/api/v1/reachouts/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("view")
+                .json()
+                .await
+                .expect("json");
+            if !v["steps"][0]["fired_at"].is_null() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     eprintln!(
-        "opened {open} reach-outs in {:.1} s",
+        "opened {open} reach-outs in {opened_in:.1} s; their first steps all fired after {:.1} s",
         started.elapsed().as_secs_f64()
     );
     // Probes: reach-outs whose steps come due every second.
