@@ -231,7 +231,10 @@ impl EmailSettings {
 
     /// When quiet hours covering `at` end, unless this kind may come through.
     pub fn quiet_until(&self, at: DateTime<Utc>, kind: &str) -> Option<DateTime<Utc>> {
-        if kind == "reach_out" && self.quiet_allows_reach_out {
+        // Someone asking for support now (or the moderators' call when
+        // nobody answered) may come through, if the member said so.
+        let urgent = matches!(kind, "reach_out" | "reach_out_moderator" | "reach_out_held");
+        if urgent && self.quiet_allows_reach_out {
             return None;
         }
         let start = quiet::parse(self.quiet_start.as_deref()?)?;

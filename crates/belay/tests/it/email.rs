@@ -15,6 +15,7 @@ backend_tests!(
     email_waits_for_quiet_hours_to_end,
     a_message_read_in_time_sends_no_email,
     a_crash_after_sending_resends_the_same_message_id,
+    a_reach_out_comes_through_quiet_hours_for_those_who_allow_it,
 );
 
 async fn setup(b: Backend) -> (TestApp, SmtpServer, String) {
@@ -253,4 +254,60 @@ async fn a_crash_after_sending_resends_the_same_message_id(b: Backend) {
     assert_eq!(belay::notices::email::NoticeEmail::KIND, "notice_email");
     app.run_due_jobs().await;
     assert_eq!(smtp.received().len(), 2, "and recorded, so never again");
+}
+
+async fn a_reach_out_comes_through_quiet_hours_for_those_who_allow_it(b: Backend) {
+    let (app, smtp, river) = setup(b).await;
+    let sky = app.member("sky").await;
+    let ash = app.member("ash").await;
+    for (token, handle, allows, address) in [
+        (&river, "river", true, "river@example.org"),
+        (&sky, "sky", false, "sky@example.org"),
+    ] {
+        let (status, body) = app
+            .call(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(token),
+                Some(json!({"email": address, "email_notices": true,
+                    "quiet_hours": {"start": "22:00", "end": "07:00"},
+                    "quiet_allows_reach_out": allows})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        app.connect(&ash, handle, token, "friend").await;
+        app.put(
+            "/api/v1/me/reach-out-settings",
+            token,
+            json!({"receives": true}),
+        )
+        .await;
+    }
+    app.set_now("2026-06-15T23:30:00Z");
+    let (status, body) = app
+        .post("/api/v1/reachouts", &ash, json!({"note": "CANARY-NOTE"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.run_due_jobs().await;
+    app.run_due_jobs().await;
+    let inbox = smtp.received();
+    assert_eq!(
+        inbox.len(),
+        1,
+        "only river let reach-outs through: {inbox:?}"
+    );
+    assert_eq!(inbox[0].to, ["<river@example.org>"]);
+    assert_eq!(
+        inbox[0].header("Subject").as_deref(),
+        Some("Someone is reaching out on Belay")
+    );
+    assert!(
+        !inbox[0].data.contains("CANARY-NOTE"),
+        "no detail in the email"
+    );
+    app.set_now("2026-06-16T07:00:00Z");
+    app.run_due_jobs().await;
+    let inbox = smtp.received();
+    assert_eq!(inbox.len(), 2, "sky's waited for the morning");
+    assert_eq!(inbox[1].to, ["<sky@example.org>"]);
 }
