@@ -149,13 +149,24 @@ pub async fn update_settings(
 pub struct Reach {
     /// People on my reach-out list who let people reach out to them.
     pub list: usize,
+    /// My list in order; `receives: false` are skipped until they turn
+    /// reach-outs on.
+    pub listed: Vec<Listed>,
     /// Listeners on duty now.
     pub listeners_on_duty: usize,
 }
 
 pub async fn reach(state: &AppState, me: &AuthMember) -> AppResult<Reach> {
     let now = state.clock.now();
-    let list = store::reach_out_list_read(&state.db, me.id).await?.len();
+    let listed: Vec<Listed> = store::listed(&state.db, me.id)
+        .await?
+        .into_iter()
+        .map(|r| Listed {
+            handle: r.handle,
+            receives: r.receives,
+        })
+        .collect();
+    let list = listed.iter().filter(|l| l.receives).count();
     let listeners = store::all_listeners(&state.db, me.id)
         .await?
         .into_iter()
@@ -166,8 +177,15 @@ pub async fn reach(state: &AppState, me: &AuthMember) -> AppResult<Reach> {
         .count();
     Ok(Reach {
         list,
+        listed,
         listeners_on_duty: listeners,
     })
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Listed {
+    pub handle: String,
+    pub receives: bool,
 }
 
 /// Checks a note: optional, at most 1,000 characters once trimmed, no

@@ -157,10 +157,29 @@ pub async fn reach_out_list(tx: &mut Tx, requester: MemberId) -> sqlx::Result<Ve
         .await)
 }
 
-/// The same list, read outside a transaction (for the reach-out page).
-pub async fn reach_out_list_read(db: &Db, requester: MemberId) -> sqlx::Result<Vec<MemberId>> {
-    let sql: &'static str = LIST_SQL.as_str();
-    on_db!(db, |p| sqlx::query_scalar(sql)
+/// Everyone I put on my list, in my order, and whether they take
+/// reach-outs (those who don't are skipped): for the reach-out page, so
+/// nobody is surprised that a person is never asked.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedRow {
+    pub handle: String,
+    pub receives: bool,
+}
+
+pub async fn listed(db: &Db, requester: MemberId) -> sqlx::Result<Vec<ListedRow>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "select m.handle, coalesce(s.receives, false) as receives from connection_grant grt
+            join connection c on c.id = grt.connection_id and c.state = 'accepted'
+            join member m on m.id = grt.viewer_id
+            left join reach_out_setting s on s.member_id = grt.viewer_id
+            where grt.owner_id = $1 and grt.reach_out and {}
+            order by grt.reach_out_order, grt.updated_at",
+            check(NO_BLOCK, &[("a", "grt.viewer_id"), ("b", "$1")])
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
         .bind(requester)
         .fetch_all(p)
         .await)

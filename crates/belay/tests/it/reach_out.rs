@@ -640,8 +640,12 @@ async fn the_reach_out_pages_work_without_javascript(b: Backend) {
     let ash_browser = Browser::new(&app);
     ash_browser.sign_up("ash", "UTC").await;
     let ash = app.token("ash").await;
-    let (dee, _) = responder(&app, &ash, "dee").await;
-    let _ = dee;
+    let (_dee, dee_c) = responder(&app, &ash, "dee").await;
+    on_my_list(&app, &ash, &dee_c, 2).await;
+    // On my list, but not taking reach-outs: the page says it is skipped.
+    let eve = app.member("eve").await;
+    let eve_c = app.connect(&ash, "eve", &eve, "friend").await;
+    on_my_list(&app, &ash, &eve_c, 1).await;
 
     // Every page of a logged-in member has the button.
     let home = ash_browser.get("/").await;
@@ -652,6 +656,20 @@ async fn the_reach_out_pages_work_without_javascript(b: Backend) {
     let lines = page.html.find("Call or text 988").expect("crisis lines");
     let button = page.html.find("I need support now").expect("the button");
     assert!(lines < button);
+    let list = page
+        .html
+        .find("Your reach-out list, in order:")
+        .expect("my list");
+    let skipped = page
+        .html
+        .find("hasn&#39;t turned on reach-outs yet")
+        .or_else(|| page.html.find("hasn't turned on reach-outs yet"))
+        .expect("skipped");
+    assert!(
+        page.html[list..].find("eve").unwrap() < page.html[list..].find("dee").unwrap(),
+        "in my order"
+    );
+    assert!(skipped > list);
     let key = {
         let at = page.html.find("name=\"key\" value=\"").unwrap() + 18;
         page.html[at..at + 36].to_owned()
