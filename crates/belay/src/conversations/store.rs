@@ -79,6 +79,34 @@ pub async fn insert_if_connected(
     Ok(n == 1)
 }
 
+/// A message from one member to another inside a transaction that already
+/// checked they may talk (the claim that opens their conversation).
+pub async fn insert_unchecked(
+    tx: &mut Tx,
+    sender: MemberId,
+    recipient: MemberId,
+    body: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    const SQL: &str =
+        "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7)";
+    let id = Uuid::new_v4();
+    let (low, high) = pair(sender.0, recipient.0);
+    on_tx!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(sender)
+        .bind(recipient)
+        .bind(low)
+        .bind(high)
+        .bind(body)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(id)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
     pub id: Uuid,

@@ -105,14 +105,15 @@ fn known_kinds_sql() -> String {
 fn claim_sql(locking: &str) -> String {
     format!(
         "update job set lease_id = $1, attempts = attempts + 1,
-            leased_until = case when kind = 'reach_out_step' then $4 else $2 end
+            leased_until = case when kind = '{short}' then $4 else $2 end
         where id = (select id from job
                     where failed_at is null and due_at <= $3
                       and (leased_until is null or leased_until < $3)
                       and kind in ({})
                     order by due_at limit 1 {locking})
         returning id, kind, payload, attempts, max_attempts",
-        known_kinds_sql()
+        known_kinds_sql(),
+        short = crate::reachout::jobs::ReachOutStep::KIND,
     )
 }
 
@@ -242,6 +243,7 @@ mod tests {
     fn the_claim_only_takes_kinds_this_build_knows() {
         assert!(CLAIM_POSTGRES.contains("'clock_milestone'"));
         assert!(CLAIM_POSTGRES.contains("skip locked"));
+        assert!(CLAIM_SQLITE.contains("when kind = 'reach_out_step' then $4"));
         assert!(!CLAIM_SQLITE.contains("skip locked"));
     }
 }

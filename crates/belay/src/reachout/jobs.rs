@@ -7,7 +7,6 @@ use uuid::Uuid;
 use super::{kinds, store};
 use crate::{
     app::AppState,
-    circle::duty,
     db::Tx,
     events,
     jobs::{
@@ -78,10 +77,7 @@ async fn fire(state: &AppState, tx: &mut Tx, id: Uuid, seq: i32) -> anyhow::Resu
         3 => store::listeners(tx, id, ro.requester_id)
             .await?
             .into_iter()
-            .filter(|l| {
-                let tz = crate::time::parse_time_zone(&l.time_zone).unwrap_or(chrono_tz::UTC);
-                duty::text_on_duty(&l.duty_hours, tz, now)
-            })
+            .filter(|l| l.on_duty(now))
             .take(LISTENERS_MAX)
             .map(|l| store::Candidate {
                 id: l.id,

@@ -74,22 +74,21 @@ impl Default for Draft {
     }
 }
 
-/// The reach-out screen. If its data can't be read, the crisis lines still
-/// show (the error page carries them too).
+/// The reach-out screen. If its data can't be read, the error page shows
+/// the crisis lines instead.
 async fn start_view(state: &AppState, member: &PageMember, draft: Draft) -> PageResult {
     let me = &member.0;
-    let mine = service::mine(state, me).await.unwrap_or_default();
+    let mine = service::mine(state, me).await?;
     let open = mine
         .into_iter()
         .filter(|r| r.state == "open" || r.state == "claimed")
         .collect();
     let asked = service::asked_of_me(state, me)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|r| r.state == "open" || r.state == "claimed")
         .collect();
-    let reach = service::reach(state, me).await.unwrap_or_default();
+    let reach = service::reach(state, me).await?;
     let settings = service::settings(state, me).await?;
     let html = render(&StartPage {
         layout: member.layout("Reach out"),

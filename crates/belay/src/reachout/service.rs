@@ -13,7 +13,6 @@ use super::{
 use crate::{
     accounts::{AuthMember, MemberId},
     app::AppState,
-    circle::duty,
     db::{Tx, is_unique_violation},
     events::{self, Recorded},
     jobs::queue,
@@ -37,7 +36,8 @@ pub struct ReachOut {
     /// The requester's note, exactly as written (may be empty).
     pub note: String,
     pub created_at: DateTime<Utc>,
-    /// Who answered ("I'm here").
+    /// Who answered ("I'm here"); shown to the requester and the one who
+    /// answered only.
     pub claimed_by: Option<String>,
     pub claimed_at: Option<DateTime<Utc>>,
     /// Everyone on the ladder was asked and nobody has answered yet.
@@ -170,10 +170,7 @@ pub async fn reach(state: &AppState, me: &AuthMember) -> AppResult<Reach> {
     let listeners = store::all_listeners(&state.db, me.id)
         .await?
         .into_iter()
-        .filter(|l| {
-            let tz = crate::time::parse_time_zone(&l.time_zone).unwrap_or(chrono_tz::UTC);
-            duty::text_on_duty(&l.duty_hours, tz, now)
-        })
+        .filter(|l| l.on_duty(now))
         .count();
     Ok(Reach {
         list,
@@ -387,7 +384,11 @@ fn to_view(row: ViewRow, me: MemberId) -> ReachOut {
         note: row.note,
         created_at: row.created_at,
         answered_by_me: row.claimed_by == Some(me),
-        claimed_by: row.claimer_handle,
+        // Who answered is the requester's business (and the answerer's
+        // own); the others asked only learn that someone did.
+        claimed_by: row
+            .claimer_handle
+            .filter(|_| mine || row.claimed_by == Some(me)),
         claimed_at: row.claimed_at,
         exhausted: row.exhausted_at.is_some(),
         closed_at: row.closed_at,
@@ -487,11 +488,10 @@ pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<Rea
     let mut announce = Vec::new();
     // The conversation opens with the claimer's "I'm here".
     let body = "I'm here.";
-    let message_id = store::insert_message(&mut tx, me.id, row.requester_id, body, now).await?;
-    let requester_handle = {
-        let v = store::view(&state.db, id, me.id).await?;
-        v.map(|v| v.requester_handle).unwrap_or_default()
-    };
+    let message_id =
+        crate::conversations::store::insert_unchecked(&mut tx, me.id, row.requester_id, body, now)
+            .await?;
+    let requester_handle = &row.requester_handle;
     let payload = serde_json::json!({
         "id": message_id, "from": me.handle, "to": requester_handle, "body": body, "created_at": now,
     });
@@ -536,10 +536,7 @@ pub async fn hand_back(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult
     if store::schedule_step(&mut tx, id, row.next_step, now).await? {
         queue::enqueue(&mut tx, &jobs::step_job(id, row.next_step, now)?, now).await?;
     }
-    let requester_handle = store::view(&state.db, id, me.id)
-        .await?
-        .map(|v| v.requester_handle)
-        .unwrap_or_default();
+    let requester_handle = &row.requester_handle;
     let payload = serde_json::json!({ "reach_out": id, "by": me.handle, "from": requester_handle });
     let mut announce = Vec::new();
     let mut told = store::recipients_except(&mut tx, id, Some(me.id)).await?;

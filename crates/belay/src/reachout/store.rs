@@ -389,6 +389,14 @@ pub struct ListenerRow {
     pub duty_hours: String,
 }
 
+impl ListenerRow {
+    /// On duty now, by their duty hours in their own time zone.
+    pub fn on_duty(&self, now: DateTime<Utc>) -> bool {
+        let tz = crate::time::parse_time_zone(&self.time_zone).unwrap_or(chrono_tz::UTC);
+        crate::circle::duty::text_on_duty(&self.duty_hours, tz, now)
+    }
+}
+
 /// Tier 3 candidates: every listener not asked yet, no block either way;
 /// the caller keeps those on duty now.
 pub async fn listeners(
@@ -505,6 +513,7 @@ pub async fn recipients_except(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedRow {
     pub requester_id: MemberId,
+    pub requester_handle: String,
     pub claims: i32,
 }
 
@@ -524,7 +533,8 @@ pub async fn claim(
               and exists (select 1 from reach_out_recipient rr
                           where rr.reach_out_id = $1 and rr.member_id = $2)
               and {no_block}
-            returning requester_id, claims",
+            returning requester_id, claims,
+                (select handle from member where id = requester_id) as requester_handle",
             no_block = check(NO_BLOCK, &[("a", "requester_id"), ("b", "$2")]),
         )
     });
@@ -540,6 +550,7 @@ pub async fn claim(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HandedBackRow {
     pub requester_id: MemberId,
+    pub requester_handle: String,
     pub next_step: i32,
 }
 
@@ -552,7 +563,8 @@ pub async fn hand_back(
     const SQL: &str = "update reach_out set state = 'open', claimed_by = null, claimed_at = null,
             updated_at = $3
         where id = $1 and state = 'claimed' and claimed_by = $2
-        returning requester_id, next_step";
+        returning requester_id, next_step,
+            (select handle from member where id = requester_id) as requester_handle";
     on_tx!(tx, |c| sqlx::query_as(SQL)
         .bind(id)
         .bind(me)
@@ -584,34 +596,6 @@ pub async fn close(
         .bind(now)
         .fetch_optional(c)
         .await)
-}
-
-/// A message from one member to another inside a transaction that already
-/// checked they may talk (the claim that opens their conversation).
-pub async fn insert_message(
-    tx: &mut Tx,
-    sender: MemberId,
-    recipient: MemberId,
-    body: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Uuid> {
-    const SQL: &str =
-        "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
-        values ($1, $2, $3, $4, $5, $6, $7)";
-    let id = Uuid::new_v4();
-    let (low, high) = crate::circle::model::pair(sender.0, recipient.0);
-    on_tx!(tx, |c| sqlx::query(SQL)
-        .bind(id)
-        .bind(sender)
-        .bind(recipient)
-        .bind(low)
-        .bind(high)
-        .bind(body)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(id)
 }
 
 // ---- reading ----------------------------------------------------------------
@@ -731,12 +715,4 @@ pub async fn follow_up(tx: &mut Tx, id: Uuid) -> sqlx::Result<Option<FollowUpRow
         left join reach_out_setting s on s.member_id = r.requester_id
         where r.id = $1";
     on_tx!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)
-}
-
-/// How late steps fired against their due time, in milliseconds, for the
-/// benchmark (`belay admin reach-out-lag`).
-pub async fn step_lags_ms(db: &Db) -> sqlx::Result<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
-    const SQL: &str = "select due_at, fired_at from reach_out_step
-        where due_at is not null and fired_at is not null";
-    on_db!(db, |p| sqlx::query_as(SQL).fetch_all(p).await)
 }

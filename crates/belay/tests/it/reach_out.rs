@@ -207,6 +207,14 @@ async fn the_ladder_climbs_tier_by_tier_until_it_stays_open_with_moderators_told
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(notices(&app, &ash, "reach_out_claimed").await.len(), 1);
+    // Who answered: the requester and the answerer know; the others asked
+    // only learn that someone did.
+    assert_eq!(view(&app, &ash, &id).await["claimed_by"], "dee");
+    assert_eq!(claimed["claimed_by"], "dee");
+    let seen_by_bea = view(&app, &bea, &id).await;
+    assert_eq!(seen_by_bea["state"], "claimed");
+    assert_eq!(seen_by_bea["claimed_by"], Value::Null);
+    assert!(!seen_by_bea.to_string().contains("dee"), "{seen_by_bea}");
     for t in [&cal, &bea, &fay, &moe] {
         assert_eq!(notices(&app, t, "reach_out_covered").await.len(), 1);
     }
