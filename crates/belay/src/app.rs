@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     accounts::{self, cache::AuthCache, password::Passwords, ratelimit::Limiters},
-    circle, clocks,
+    checkins, circle, clocks,
     config::Config,
     conversations,
     db::{self, Db},
@@ -123,6 +123,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::api_routes())
         .merge(profile::api::routes())
         .merge(clocks::api::routes())
+        .merge(checkins::api::routes())
         .merge(circle::api::routes())
         .merge(discovery::api::routes())
         .merge(conversations::api::routes())
@@ -163,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::page_routes())
         .merge(profile::pages::routes())
         .merge(clocks::pages::routes())
+        .merge(checkins::pages::routes())
         .merge(circle::pages::routes())
         .merge(discovery::pages::routes())
         .merge(conversations::pages::routes())

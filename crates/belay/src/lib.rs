@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod checkins;
 pub mod circle;
 pub mod cli;
 pub mod clocks;

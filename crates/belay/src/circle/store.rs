@@ -589,3 +589,67 @@ pub async fn revoke_invite(
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+// ---- grants for other features ---------------------------------------------
+
+/// A grant another feature reads through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    Clocks,
+    Checkins,
+    Goals,
+}
+
+impl Grant {
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Clocks => "clocks",
+            Self::Checkins => "checkins",
+            Self::Goals => "goals",
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantedOwner {
+    pub id: MemberId,
+    pub handle: String,
+    pub time_zone: String,
+}
+
+/// The member behind `handle_key`, if they grant `viewer` this grant (the
+/// check is in the query); otherwise `None`, as if they did not exist.
+pub async fn granted_owner(
+    db: &Db,
+    handle_key: &str,
+    viewer: MemberId,
+    grant: Grant,
+) -> sqlx::Result<Option<GrantedOwner>> {
+    fn sql(grant: Grant) -> String {
+        format!(
+            "select m.id, m.handle, m.time_zone from member m where m.handle_key = $1 and {}",
+            check(
+                GRANT_CHECK,
+                &[
+                    ("owner", "m.id"),
+                    ("viewer", "$2"),
+                    ("grant", grant.column())
+                ]
+            )
+        )
+    }
+    static CLOCKS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| sql(Grant::Clocks));
+    static CHECKINS: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| sql(Grant::Checkins));
+    static GOALS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| sql(Grant::Goals));
+    let sql: &'static str = match grant {
+        Grant::Clocks => CLOCKS.as_str(),
+        Grant::Checkins => CHECKINS.as_str(),
+        Grant::Goals => GOALS.as_str(),
+    };
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(handle_key)
+        .bind(viewer)
+        .fetch_optional(p)
+        .await)
+}

@@ -9,6 +9,7 @@ mod store;
 use crate::{
     accounts::Visitor,
     app::AppState,
+    checkins::pages::Banner,
     clocks::{Clock, model::ClockId, store::ClockRow},
     notices::{Notice, NoticeRow},
     time::local_today,
@@ -30,6 +31,7 @@ struct LandingPage {
 struct HomePage {
     layout: Layout,
     handle: String,
+    banner: Option<Banner>,
     clocks: Vec<Clock>,
     notices: Vec<Notice>,
 }
@@ -72,6 +74,7 @@ async fn home_page(State(state): State<AppState>, visitor: Visitor) -> PageResul
     render(&HomePage {
         layout: visitor.layout("Home"),
         handle: member.handle.clone(),
+        banner: Banner::load(&state, member).await?,
         clocks,
         notices,
     })

@@ -55,6 +55,7 @@ pub const KNOWN_KINDS: &[&str] = &[
     crate::notices::email::NoticeEmail::KIND,
     crate::reachout::jobs::ReachOutStep::KIND,
     crate::reachout::jobs::ReachOutFollowUp::KIND,
+    crate::checkins::risk::SilenceCheck::KIND,
 ];
 
 /// Runs a claimed job by kind: `before`, then `run` and the job's
@@ -73,6 +74,9 @@ pub(crate) async fn dispatch(state: &AppState, job: &queue::Claimed) -> anyhow::
         }
         crate::reachout::jobs::ReachOutFollowUp::KIND => {
             run_typed::<crate::reachout::jobs::ReachOutFollowUp>(state, payload, job).await
+        }
+        crate::checkins::risk::SilenceCheck::KIND => {
+            run_typed::<crate::checkins::risk::SilenceCheck>(state, payload, job).await
         }
         other => anyhow::bail!("no handler for job kind {other}"),
     }

@@ -244,6 +244,26 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             "Thank you for being there for {} yesterday. It matters more than you know.",
             s("from")
         ),
+        "risk_prompt" => match s("rule").as_str() {
+            "high_craving" => "That's a strong craving. It will pass, and you don't have to ride \
+                it out alone: reach out to your circle with one tap."
+                .to_owned(),
+            "low_mood" => "A few hard days in a row. You don't have to carry them alone: \
+                your circle is one tap away."
+                .to_owned(),
+            _ => "We've missed you. No pressure: check in when you're ready, or reach out \
+                if today is hard."
+                .to_owned(),
+        },
+        "risk_nudge" => format!("{} might appreciate hearing from you.", s("from")),
+        "encouragement" => format!("{} sent you encouragement.", s("from")),
+        "help_request" => format!("{} is asking for a hand: {}", s("from"), s("what")),
+        "help_offer" => format!("{} offered to help with your request.", s("from")),
+        "help_accepted" => format!("{} accepted your offer to help. Thank you.", s("from")),
+        "help_filled" => format!(
+            "{} found help for their request this time. Thank you for offering.",
+            s("from")
+        ),
         _ => "You have a new notice.".to_owned(),
     }
 }
@@ -254,6 +274,12 @@ pub fn link_of(kind: &str, payload: &serde_json::Value) -> Option<String> {
     match kind {
         "message" => s("from").map(|h| format!("/conversations/{h}")),
         "reach_out_follow_up" | "reach_out_thanks" => None,
+        "risk_prompt" => Some("/reach-out".to_owned()),
+        "risk_nudge" => s("from").map(|h| format!("/conversations/{h}")),
+        "encouragement" => Some("/".to_owned()),
+        "help_request" | "help_offer" | "help_accepted" | "help_filled" => {
+            s("request").map(|id| format!("/help-requests/{id}"))
+        }
         k if k.starts_with("reach_out") => s("reach_out").map(|id| format!("/reach-out/{id}")),
         _ => None,
     }

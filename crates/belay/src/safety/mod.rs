@@ -5,6 +5,8 @@
 //! to it from the header ("Get help now") and the footer. Copy follows
 //! safe-messaging practice: hopeful, direct, no method detail.
 
+pub mod screen;
+
 use axum::{Router, response::Response, routing::get};
 use serde::Serialize;
 use utoipa::ToSchema;

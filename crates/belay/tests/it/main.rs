@@ -12,11 +12,13 @@
 mod support;
 
 mod accounts;
+mod checkins;
 mod circle;
 mod circle_pages;
 mod cli;
 mod clocks;
 mod conversations;
+mod crisis_language;
 mod discovery;
 mod durability;
 mod email;

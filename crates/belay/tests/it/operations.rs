@@ -104,6 +104,14 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("post", "/api/v1/reachouts/{id}/cancel"),
         ("get", "/api/v1/me/reach-out-settings"),
         ("put", "/api/v1/me/reach-out-settings"),
+        ("post", "/api/v1/checkins"),
+        ("get", "/api/v1/checkins"),
+        ("get", "/api/v1/checkins/chart.svg"),
+        ("get", "/api/v1/members/{handle}/checkins"),
+        ("get", "/api/v1/members/{handle}/checkins/chart.svg"),
+        ("get", "/api/v1/me/checkin-settings"),
+        ("put", "/api/v1/me/checkin-settings"),
+        ("get", "/api/v1/me/risk-signals"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;

@@ -74,15 +74,7 @@ async fn open(app: &TestApp, token: &str, note: &str) -> Value {
 
 /// The notices of one kind a member has.
 async fn notices(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
-    let (status, body) = app.get("/api/v1/notices", token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["notices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["kind"] == kind)
-        .cloned()
-        .collect()
+    app.notices_of(token, kind).await
 }
 
 fn asked(view: &Value) -> Vec<String> {

@@ -325,6 +325,31 @@ impl TestApp {
         id
     }
 
+    /// The notices of one kind a member has, newest first.
+    pub async fn notices_of(&self, token: &str, kind: &str) -> Vec<serde_json::Value> {
+        let (status, body) = self.get("/api/v1/notices", token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .filter(|n| n["kind"] == kind)
+            .cloned()
+            .collect()
+    }
+
+    /// Sets the grants `owner` gives on a connection.
+    pub async fn grant(&self, owner: &str, connection: &str, grants: serde_json::Value) {
+        let (status, body) = self
+            .put(
+                &format!("/api/v1/connections/{connection}/grants"),
+                owner,
+                grants,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     pub async fn make_admin(&self, handle: &str) {
         belay::accounts::service::set_role(&self.state, handle, belay::accounts::Role::Admin)
             .await

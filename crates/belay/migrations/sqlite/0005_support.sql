@@ -1,0 +1,119 @@
+-- Check-ins, risk signals, goals, encouragement, the circle feed and
+-- practical help (DESIGN capabilities 8, 9 and 10). PostgreSQL twin: postgres/0005.
+
+-- One check-in per member per local day; a second post that day updates it.
+create table checkin (
+    member_id blob not null references member (id) on delete cascade,
+    local_date text not null,
+    mood integer not null check (mood between 1 and 5),
+    craving integer not null check (craving between 0 and 10),
+    sleep_hours real check (sleep_hours between 0 and 24),
+    -- Trigger tags, comma-separated (tags are checked: no commas in them).
+    triggers text not null default '',
+    gratitude text not null default '',
+    note text not null default '',
+    created_at text not null,
+    updated_at text not null,
+    primary key (member_id, local_date)
+) strict;
+
+-- Whether a risk signal may also tell my reach-out list (off by default).
+create table checkin_setting (
+    member_id blob primary key references member (id) on delete cascade,
+    nudge_list integer not null default 0,
+    updated_at text not null
+) strict;
+
+-- Each risk signal fires once per episode: the row is the fence.
+create table risk_signal (
+    member_id blob not null references member (id) on delete cascade,
+    rule text not null check (rule in ('high_craving', 'low_mood', 'silence')),
+    -- The local date the episode began (or, for silence, the last check-in).
+    episode text not null,
+    fired_at text not null,
+    nudged integer not null default 0,
+    primary key (member_id, rule, episode)
+) strict;
+create index risk_signal_recent on risk_signal (member_id, fired_at);
+
+create table goal (
+    id blob primary key,
+    member_id blob not null references member (id) on delete cascade,
+    title text not null,
+    why text not null default '',
+    cadence text not null check (cadence in ('daily', 'weekly', 'once')),
+    target integer check (target between 1 and 10000),
+    state text not null default 'active' check (state in ('active', 'completed', 'archived')),
+    created_at text not null,
+    updated_at text not null,
+    completed_at text
+) strict;
+create index goal_member on goal (member_id, created_at);
+
+create table goal_progress (
+    id blob primary key,
+    goal_id blob not null references goal (id) on delete cascade,
+    local_date text not null,
+    note text not null default '',
+    created_at text not null
+) strict;
+create index goal_progress_goal on goal_progress (goal_id, created_at);
+
+create table encouragement (
+    id blob primary key,
+    sender_id blob not null references member (id) on delete cascade,
+    recipient_id blob not null references member (id) on delete cascade,
+    body text not null,
+    -- What it is about, if anything: a milestone of a clock, a goal, or
+    -- the recipient's check-in streak.
+    about text check (about in ('milestone', 'goal', 'streak')),
+    clock_id blob references clock (id) on delete set null,
+    goal_id blob references goal (id) on delete set null,
+    created_at text not null
+) strict;
+create index encouragement_recipient on encouragement (recipient_id, created_at);
+
+-- What a member's connections may see happen, by grant: a milestone
+-- (clocks) or goal progress and completion (goals).
+create table feed_item (
+    id blob primary key,
+    owner_id blob not null references member (id) on delete cascade,
+    kind text not null check (kind in ('milestone', 'goal_progress', 'goal_completed')),
+    clock_id blob references clock (id) on delete cascade,
+    goal_id blob references goal (id) on delete cascade,
+    -- e.g. "90 days" or the goal's progress count; never a date or a note.
+    detail text not null default '',
+    dedupe_key text not null unique,
+    created_at text not null
+) strict;
+create index feed_item_owner on feed_item (owner_id, created_at);
+
+create table help_request (
+    id blob primary key,
+    member_id blob not null references member (id) on delete cascade,
+    what text not null,
+    when_text text not null default '',
+    where_text text not null default '',
+    state text not null default 'open' check (state in ('open', 'closed', 'cancelled')),
+    created_at text not null,
+    updated_at text not null
+) strict;
+create index help_request_member on help_request (member_id, created_at);
+
+-- Who was asked (chosen connections, or the whole circle at asking time).
+create table help_recipient (
+    request_id blob not null references help_request (id) on delete cascade,
+    member_id blob not null references member (id) on delete cascade,
+    primary key (request_id, member_id)
+) strict;
+create index help_recipient_member on help_recipient (member_id, request_id);
+
+create table help_offer (
+    id blob primary key,
+    request_id blob not null references help_request (id) on delete cascade,
+    member_id blob not null references member (id) on delete cascade,
+    note text not null default '',
+    state text not null default 'offered' check (state in ('offered', 'accepted', 'declined', 'withdrawn')),
+    created_at text not null,
+    unique (request_id, member_id)
+) strict;

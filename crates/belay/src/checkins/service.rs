@@ -1,0 +1,338 @@
+//! Check-in use-cases, shared by the pages and the API.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{
+    model::{self, Input},
+    risk::{self, Rule},
+    store::{self, CheckinRow},
+};
+use crate::{
+    accounts::AuthMember,
+    app::AppState,
+    circle::store::{Grant, granted_owner},
+    safety::{CrisisLine, screen},
+    time::{local_today, parse_time_zone},
+    web::error::{AppError, AppResult},
+};
+
+/// One day's check-in. `note` is only ever shown to its author.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Checkin {
+    /// The member's local date.
+    pub date: NaiveDate,
+    pub mood: i32,
+    pub craving: i32,
+    pub sleep_hours: Option<f64>,
+    pub triggers: Vec<String>,
+    pub gratitude: String,
+    /// Absent when someone else is looking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Checkin {
+    fn from_row(row: CheckinRow, own: bool) -> Self {
+        Self {
+            date: row.local_date,
+            mood: row.mood,
+            craving: row.craving,
+            sleep_hours: row.sleep_hours,
+            triggers: row
+                .triggers
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            gratitude: row.gratitude,
+            note: own.then_some(row.note),
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Consecutive local days with a check-in. A missed day simply starts a
+/// new streak with the next check-in.
+#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema)]
+pub struct Streak {
+    /// Ending today, or yesterday while today is still open.
+    pub current: i64,
+    pub longest: i64,
+    pub checked_in_today: bool,
+}
+
+pub fn streak_of(dates: &[NaiveDate], today: NaiveDate) -> Streak {
+    let checked_in_today = dates.first() == Some(&today);
+    let current = if checked_in_today {
+        risk::run_ending(dates, today)
+    } else {
+        today
+            .pred_opt()
+            .map(|y| risk::run_ending(dates, y))
+            .unwrap_or(0)
+    };
+    let mut longest = 0;
+    let mut run = 0;
+    let mut prev: Option<NaiveDate> = None;
+    for &d in dates {
+        run = match prev {
+            Some(p) if p.pred_opt() == Some(d) => run + 1,
+            _ => 1,
+        };
+        longest = longest.max(run);
+        prev = Some(d);
+    }
+    Streak {
+        current: current as i64,
+        longest: longest as i64,
+        checked_in_today,
+    }
+}
+
+/// The answer to a saved check-in.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Saved {
+    #[serde(flatten)]
+    pub checkin: Checkin,
+    /// True for the day's first check-in, false for an update.
+    pub created: bool,
+    pub streak: Streak,
+    /// Risk signals this check-in raised for the first time in their
+    /// episode: `high_craving`, `low_mood`.
+    pub signals: Vec<String>,
+    /// Present when something written here sounds like a crisis: the
+    /// crisis lines, to show at once. Nothing was blocked or shared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis_resources: Option<&'static [CrisisLine]>,
+}
+
+fn today_for(state: &AppState, member: &AuthMember) -> NaiveDate {
+    local_today(state.clock.now(), member.time_zone)
+}
+
+#[tracing::instrument(skip_all, fields(member.id = %member.id))]
+pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppResult<Saved> {
+    let valid = model::check(input).map_err(AppError::Validation)?;
+    let risk = screen::screen_all(
+        [valid.note.as_str(), valid.gratitude.as_str()]
+            .into_iter()
+            .chain(valid.triggers.iter().map(String::as_str)),
+    );
+    let now = state.clock.now();
+    let today = local_today(now, member.time_zone);
+    let mut tx = state.db.begin_write().await?;
+    let created = store::upsert(&mut tx, member.id, today, &valid, now).await?;
+    let since = today.checked_sub_days(Days::new(14)).unwrap_or(today);
+    let recent: Vec<(NaiveDate, i32, i32)> = store::since_in_tx(&mut tx, member.id, since)
+        .await?
+        .into_iter()
+        .map(|r| (r.local_date, r.mood, r.craving))
+        .collect();
+    let mut announce = Vec::new();
+    let mut signals = Vec::new();
+    for (rule, episode) in risk::on_save(today, &recent) {
+        let fired = risk::fire(&mut tx, member.id, &member.handle, rule, episode, now).await?;
+        if !fired.is_empty() {
+            signals.push(rule.as_str().to_owned());
+        }
+        announce.extend(fired);
+    }
+    let dates = store::dates_in_tx(&mut tx, member.id).await?;
+    let streak = streak_of(&dates, today);
+    risk::schedule_silence(
+        &mut tx,
+        member.id,
+        today,
+        streak.current as usize,
+        member.time_zone,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.events.announce_all(&announce);
+    state.jobs.wake();
+    let row = CheckinRow {
+        local_date: today,
+        mood: valid.mood,
+        craving: valid.craving,
+        sleep_hours: valid.sleep_hours,
+        triggers: valid.triggers.join(","),
+        gratitude: valid.gratitude,
+        note: valid.note,
+        updated_at: now,
+    };
+    Ok(Saved {
+        checkin: Checkin::from_row(row, true),
+        created,
+        streak,
+        signals,
+        crisis_resources: risk.resources(),
+    })
+}
+
+/// Check-ins over some days, newest first, with the streak.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct History {
+    pub handle: String,
+    pub days: i64,
+    pub today: NaiveDate,
+    pub checkins: Vec<Checkin>,
+    pub streak: Streak,
+}
+
+async fn history_of(
+    state: &AppState,
+    owner: crate::accounts::MemberId,
+    handle: String,
+    tz: Tz,
+    days: i64,
+    own: bool,
+) -> AppResult<History> {
+    let today = local_today(state.clock.now(), tz);
+    let since = first_day(today, days);
+    let rows = store::since(&state.db, owner, since).await?;
+    let dates = store::dates(&state.db, owner).await?;
+    Ok(History {
+        handle,
+        days,
+        today,
+        checkins: rows
+            .into_iter()
+            .map(|r| Checkin::from_row(r, own))
+            .collect(),
+        streak: streak_of(&dates, today),
+    })
+}
+
+/// The first local day of a span of `days` ending today.
+pub fn first_day(today: NaiveDate, days: i64) -> NaiveDate {
+    today
+        .checked_sub_days(Days::new(days.saturating_sub(1).max(0) as u64))
+        .unwrap_or(today)
+}
+
+pub async fn history(
+    state: &AppState,
+    member: &AuthMember,
+    days: Option<i64>,
+) -> AppResult<History> {
+    let days = model::check_days(days).map_err(AppError::Validation)?;
+    history_of(
+        state,
+        member.id,
+        member.handle.clone(),
+        member.time_zone,
+        days,
+        true,
+    )
+    .await
+}
+
+/// Another member's check-ins, only with their check-ins grant (checked in
+/// the query); without it, 404 as if they did not exist. Never their notes.
+pub async fn shared_history(
+    state: &AppState,
+    viewer: &AuthMember,
+    handle: &str,
+    days: Option<i64>,
+) -> AppResult<History> {
+    let days = model::check_days(days).map_err(AppError::Validation)?;
+    let key = crate::accounts::normalize_handle(handle);
+    if key == crate::accounts::normalize_handle(&viewer.handle) {
+        return history(state, viewer, Some(days)).await;
+    }
+    let owner = granted_owner(&state.db, &key, viewer.id, Grant::Checkins)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz = parse_time_zone(&owner.time_zone).unwrap_or(Tz::UTC);
+    history_of(state, owner.id, owner.handle, tz, days, false).await
+}
+
+/// Today's check-in, if there is one.
+pub async fn today(state: &AppState, member: &AuthMember) -> AppResult<Option<Checkin>> {
+    let today = today_for(state, member);
+    let rows = store::since(&state.db, member.id, today).await?;
+    Ok(rows
+        .into_iter()
+        .find(|r| r.local_date == today)
+        .map(|r| Checkin::from_row(r, true)))
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Settings {
+    /// Whether a risk signal also sends my reach-out list a gentle notice
+    /// ("{handle} might appreciate hearing from you"; no numbers or notes).
+    pub nudge_list: bool,
+}
+
+pub async fn settings(state: &AppState, member: &AuthMember) -> AppResult<Settings> {
+    Ok(Settings {
+        nudge_list: store::nudge_list(&state.db, member.id).await?,
+    })
+}
+
+pub async fn set_settings(
+    state: &AppState,
+    member: &AuthMember,
+    s: &Settings,
+) -> AppResult<Settings> {
+    let mut tx = state.db.begin_write().await?;
+    store::set_nudge_list(&mut tx, member.id, s.nudge_list, state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(s.clone())
+}
+
+/// A risk signal that fired for me recently, for the banner.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Signal {
+    pub rule: String,
+    pub title: String,
+    pub fired_at: DateTime<Utc>,
+    /// Whether my reach-out list was told.
+    pub nudged: bool,
+}
+
+/// How long a signal's banner stays up.
+pub const BANNER_HOURS: i64 = 24;
+
+pub async fn recent_signals(state: &AppState, member: &AuthMember) -> AppResult<Vec<Signal>> {
+    let since = state.clock.now() - chrono::Duration::hours(BANNER_HOURS);
+    Ok(store::signals_since(&state.db, member.id, since)
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            Rule::parse(&s.rule).map(|rule| Signal {
+                rule: s.rule,
+                title: rule.title().to_owned(),
+                fired_at: s.fired_at,
+                nudged: s.nudged,
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn streaks_count_consecutive_days() {
+        let dates = [day(10), day(9), day(8), day(5), day(4), day(3), day(2)];
+        let s = streak_of(&dates, day(10));
+        assert_eq!((s.current, s.longest, s.checked_in_today), (3, 4, true));
+        // Today still open: yesterday's streak holds.
+        let s = streak_of(&dates, day(11));
+        assert_eq!((s.current, s.checked_in_today), (3, false));
+        // A missed day: a new streak starts with the next check-in.
+        assert_eq!(streak_of(&dates, day(12)).current, 0);
+        assert_eq!(streak_of(&[], day(12)).longest, 0);
+    }
+}

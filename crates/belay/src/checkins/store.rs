@@ -1,0 +1,238 @@
+//! Check-in SQL. Every query names the member whose check-ins it reads;
+//! another member's are reached only through the grant check, in the query.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::model::Valid;
+use crate::{
+    accounts::MemberId,
+    db::{Db, Tx, on_db, on_tx},
+};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CheckinRow {
+    pub local_date: NaiveDate,
+    pub mood: i32,
+    pub craving: i32,
+    pub sleep_hours: Option<f64>,
+    pub triggers: String,
+    pub gratitude: String,
+    pub note: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "local_date, mood, craving, sleep_hours, triggers, gratitude, note, updated_at";
+
+/// Writes the day's check-in. Returns whether it is the day's first.
+pub async fn upsert(
+    tx: &mut Tx,
+    member: MemberId,
+    day: NaiveDate,
+    c: &Valid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    const EXISTS: &str = "select count(*) from checkin where member_id = $1 and local_date = $2";
+    const SQL: &str = "insert into checkin (member_id, local_date, mood, craving, sleep_hours,
+            triggers, gratitude, note, created_at, updated_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+        on conflict (member_id, local_date) do update set mood = excluded.mood,
+            craving = excluded.craving, sleep_hours = excluded.sleep_hours,
+            triggers = excluded.triggers, gratitude = excluded.gratitude,
+            note = excluded.note, updated_at = excluded.updated_at";
+    let existed: i64 = on_tx!(tx, |x| sqlx::query_scalar(EXISTS)
+        .bind(member)
+        .bind(day)
+        .fetch_one(x)
+        .await)?;
+    let triggers = c.triggers.join(",");
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(member)
+        .bind(day)
+        .bind(c.mood)
+        .bind(c.craving)
+        .bind(c.sleep_hours)
+        .bind(&triggers)
+        .bind(&c.gratitude)
+        .bind(&c.note)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(existed == 0)
+}
+
+static SINCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "select {COLUMNS} from checkin where member_id = $1 and local_date >= $2
+        order by local_date desc"
+    )
+});
+
+/// A member's check-ins from `since` on, newest first.
+pub async fn since(db: &Db, member: MemberId, since: NaiveDate) -> sqlx::Result<Vec<CheckinRow>> {
+    let sql: &'static str = SINCE.as_str();
+    on_db!(db, |p| sqlx::query_as(sql)
+        .bind(member)
+        .bind(since)
+        .fetch_all(p)
+        .await)
+}
+
+pub async fn since_in_tx(
+    tx: &mut Tx,
+    member: MemberId,
+    since: NaiveDate,
+) -> sqlx::Result<Vec<CheckinRow>> {
+    let sql: &'static str = SINCE.as_str();
+    on_tx!(tx, |x| sqlx::query_as(sql)
+        .bind(member)
+        .bind(since)
+        .fetch_all(x)
+        .await)
+}
+
+/// The dates a member checked in, newest first (for streaks).
+const DATES: &str =
+    "select local_date from checkin where member_id = $1 order by local_date desc limit $2";
+
+/// How many dates a streak count reads at most; longer streaks show as this.
+pub const STREAK_READ: i64 = 1000;
+
+pub async fn dates(db: &Db, member: MemberId) -> sqlx::Result<Vec<NaiveDate>> {
+    on_db!(db, |p| sqlx::query_scalar(DATES)
+        .bind(member)
+        .bind(STREAK_READ)
+        .fetch_all(p)
+        .await)
+}
+
+pub async fn dates_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<Vec<NaiveDate>> {
+    on_tx!(tx, |x| sqlx::query_scalar(DATES)
+        .bind(member)
+        .bind(STREAK_READ)
+        .fetch_all(x)
+        .await)
+}
+
+// ---- settings -------------------------------------------------------------
+
+pub async fn nudge_list(db: &Db, member: MemberId) -> sqlx::Result<bool> {
+    const SQL: &str = "select nudge_list from checkin_setting where member_id = $1";
+    Ok(on_db!(db, |p| sqlx::query_scalar(SQL)
+        .bind(member)
+        .fetch_optional(p)
+        .await)?
+    .unwrap_or(false))
+}
+
+pub async fn nudge_list_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<bool> {
+    const SQL: &str = "select nudge_list from checkin_setting where member_id = $1";
+    Ok(on_tx!(tx, |x| sqlx::query_scalar(SQL)
+        .bind(member)
+        .fetch_optional(x)
+        .await)?
+    .unwrap_or(false))
+}
+
+pub async fn set_nudge_list(
+    tx: &mut Tx,
+    member: MemberId,
+    on: bool,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    const SQL: &str = "insert into checkin_setting (member_id, nudge_list, updated_at)
+        values ($1, $2, $3)
+        on conflict (member_id) do update set nudge_list = excluded.nudge_list,
+            updated_at = excluded.updated_at";
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(member)
+        .bind(on)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---- risk signals ---------------------------------------------------------
+
+/// Records that `rule` fired for the episode; false if it had already.
+pub async fn fire_signal(
+    tx: &mut Tx,
+    member: MemberId,
+    rule: &str,
+    episode: NaiveDate,
+    nudged: bool,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "insert into risk_signal (member_id, rule, episode, fired_at, nudged)
+        values ($1, $2, $3, $4, $5) on conflict do nothing";
+    let added = on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(member)
+        .bind(rule)
+        .bind(episode)
+        .bind(now)
+        .bind(nudged)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(added == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignalRow {
+    pub rule: String,
+    pub episode: NaiveDate,
+    pub fired_at: DateTime<Utc>,
+    pub nudged: bool,
+}
+
+/// Signals that fired for a member since `since`, newest first.
+pub async fn signals_since(
+    db: &Db,
+    member: MemberId,
+    since: DateTime<Utc>,
+) -> sqlx::Result<Vec<SignalRow>> {
+    const SQL: &str = "select rule, episode, fired_at, nudged from risk_signal
+        where member_id = $1 and fired_at >= $2 order by fired_at desc";
+    on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(member)
+        .bind(since)
+        .fetch_all(p)
+        .await)
+}
+
+/// The member's reach-out list (people they chose to ask first), still in
+/// their circle with no block either way, in their order.
+pub async fn reach_out_list(tx: &mut Tx, member: MemberId) -> sqlx::Result<Vec<MemberId>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select grt.viewer_id from connection_grant grt
+            join connection c on c.id = grt.connection_id and c.state = 'accepted'
+            where grt.owner_id = $1 and grt.reach_out and {}
+            order by grt.reach_out_order, grt.updated_at",
+            crate::circle::store::check(
+                crate::circle::store::NO_BLOCK,
+                &[("a", "grt.viewer_id"), ("b", "$1")]
+            )
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_tx!(tx, |x| sqlx::query_scalar(sql)
+        .bind(member)
+        .fetch_all(x)
+        .await)
+}
+
+/// A member's handle and time zone, for jobs.
+pub async fn handle_and_zone(
+    tx: &mut Tx,
+    member: MemberId,
+) -> sqlx::Result<Option<(String, String)>> {
+    const SQL: &str = "select handle, time_zone from member where id = $1";
+    on_tx!(tx, |x| sqlx::query_as(SQL)
+        .bind(member)
+        .fetch_optional(x)
+        .await)
+}
