@@ -28,7 +28,7 @@ use crate::{
     db::{self, Db},
     discovery,
     events::{self, EventHub},
-    home,
+    feed, goals, home,
     jobs::{self, JobQueue},
     mail::{Mailer, SmtpMailer},
     notices, profile, reachout, safety,
@@ -124,6 +124,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(profile::api::routes())
         .merge(clocks::api::routes())
         .merge(checkins::api::routes())
+        .merge(goals::api::routes())
+        .merge(feed::api::routes())
         .merge(circle::api::routes())
         .merge(discovery::api::routes())
         .merge(conversations::api::routes())
@@ -165,6 +167,8 @@ pub fn router(state: AppState) -> Router {
         .merge(profile::pages::routes())
         .merge(clocks::pages::routes())
         .merge(checkins::pages::routes())
+        .merge(goals::pages::routes())
+        .merge(feed::pages::routes())
         .merge(circle::pages::routes())
         .merge(discovery::pages::routes())
         .merge(conversations::pages::routes())

@@ -16,6 +16,8 @@ pub mod db;
 pub mod discovery;
 pub mod events;
 pub mod failpoint;
+pub mod feed;
+pub mod goals;
 pub mod home;
 pub mod jobs;
 pub mod mail;

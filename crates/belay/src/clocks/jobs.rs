@@ -92,6 +92,16 @@ impl Job for MilestoneJob {
             let recorded = notices::notify(tx, &notice, now)
                 .await
                 .context("recording the milestone notice")?;
+            crate::feed::store::record(
+                tx,
+                clock.member_id,
+                crate::feed::store::Subject::Milestone(self.clock_id),
+                &milestone.label(),
+                notice.dedupe_key,
+                now,
+            )
+            .await
+            .context("recording the milestone in the feed")?;
             announce.extend(recorded);
         }
         schedule_next(tx, self.clock_id, clock.started_on, tz, now).await?;

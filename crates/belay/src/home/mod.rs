@@ -2,7 +2,11 @@
 //! latest notices. It composes features and owns no data of its own.
 
 use askama::Template;
-use axum::{Router, extract::State, routing::get};
+use axum::{
+    Router,
+    extract::{Query, State},
+    routing::get,
+};
 
 mod store;
 
@@ -11,8 +15,10 @@ use crate::{
     app::AppState,
     checkins::pages::Banner,
     clocks::{Clock, model::ClockId, store::ClockRow},
+    feed::{self, FeedPage},
     notices::{Notice, NoticeRow},
     time::local_today,
+    web::error::AppError,
     web::page::{Layout, PageResult, render},
 };
 
@@ -32,11 +38,22 @@ struct HomePage {
     layout: Layout,
     handle: String,
     banner: Option<Banner>,
+    feed: FeedPage,
     clocks: Vec<Clock>,
     notices: Vec<Notice>,
 }
 
-async fn home_page(State(state): State<AppState>, visitor: Visitor) -> PageResult {
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct HomeQuery {
+    before: Option<String>,
+}
+
+async fn home_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    query: Result<Query<HomeQuery>, axum::extract::rejection::QueryRejection>,
+) -> PageResult {
+    let before = query.ok().and_then(|Query(q)| q.before);
     let Some(member) = &visitor.member else {
         return render(&LandingPage {
             layout: visitor.layout("Welcome"),
@@ -75,6 +92,11 @@ async fn home_page(State(state): State<AppState>, visitor: Visitor) -> PageResul
         layout: visitor.layout("Home"),
         handle: member.handle.clone(),
         banner: Banner::load(&state, member).await?,
+        // A stale or mangled cursor shows the first page rather than an error.
+        feed: match feed::service::feed(&state, member, before.as_deref(), None).await {
+            Err(AppError::Validation(_)) => feed::service::feed(&state, member, None, None).await?,
+            other => other?,
+        },
         clocks,
         notices,
     })

@@ -23,6 +23,7 @@ mod discovery;
 mod durability;
 mod email;
 mod events;
+mod goals;
 mod group_commit;
 mod jobs;
 mod operations;

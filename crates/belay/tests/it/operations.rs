@@ -112,6 +112,18 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("get", "/api/v1/me/checkin-settings"),
         ("put", "/api/v1/me/checkin-settings"),
         ("get", "/api/v1/me/risk-signals"),
+        ("post", "/api/v1/goals"),
+        ("get", "/api/v1/goals"),
+        ("get", "/api/v1/goals/{id}"),
+        ("post", "/api/v1/goals/{id}/progress"),
+        ("post", "/api/v1/goals/{id}/complete"),
+        ("post", "/api/v1/goals/{id}/archive"),
+        ("post", "/api/v1/goals/{id}/restore"),
+        ("get", "/api/v1/members/{handle}/goals"),
+        ("get", "/api/v1/feed"),
+        ("post", "/api/v1/encouragements"),
+        ("get", "/api/v1/encouragements"),
+        ("get", "/api/v1/encouragements/sent"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;

@@ -1,0 +1,238 @@
+//! Feed and encouragement SQL.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    accounts::MemberId,
+    circle::store::{CIRCLE_CHECK, GRANT_CHECK, NO_BLOCK, check},
+    clocks::model::ClockId,
+    db::{Db, Tx, on_db, on_tx},
+    goals::model::GoalId,
+};
+
+/// What a feed item is about.
+pub enum Subject {
+    Milestone(ClockId),
+    GoalProgress(GoalId),
+    GoalCompleted(GoalId),
+}
+
+/// Records a feed item once per `dedupe_key` (retried jobs write nothing
+/// twice).
+pub async fn record(
+    tx: &mut Tx,
+    owner: MemberId,
+    subject: Subject,
+    detail: &str,
+    dedupe_key: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    const SQL: &str = "insert into feed_item (id, owner_id, kind, clock_id, goal_id, detail,
+            dedupe_key, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (dedupe_key) do nothing";
+    let (kind, clock, goal) = match subject {
+        Subject::Milestone(c) => ("milestone", Some(c), None),
+        Subject::GoalProgress(g) => ("goal_progress", None, Some(g)),
+        Subject::GoalCompleted(g) => ("goal_completed", None, Some(g)),
+    };
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(Uuid::new_v4())
+        .bind(owner)
+        .bind(kind)
+        .bind(clock)
+        .bind(goal)
+        .bind(detail)
+        .bind(dedupe_key)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FeedRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub handle: String,
+    pub detail: String,
+    pub clock_label: Option<String>,
+    pub goal_id: Option<GoalId>,
+    pub goal_title: Option<String>,
+    pub body: String,
+    pub about: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// My feed, newest first, before the cursor `($2, $3)`.
+///
+/// The connections' items are found through my grants (an index on
+/// `connection_grant (viewer_id, owner_id)`, then `feed_item (owner_id,
+/// created_at)`), and each passes the same grant check as its detail view.
+static FEED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let clocks = check(
+        GRANT_CHECK,
+        &[
+            ("owner", "f.owner_id"),
+            ("viewer", "$1"),
+            ("grant", "clocks"),
+        ],
+    );
+    let goals = check(
+        GRANT_CHECK,
+        &[
+            ("owner", "f.owner_id"),
+            ("viewer", "$1"),
+            ("grant", "goals"),
+        ],
+    );
+    let no_block = check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")]);
+    format!(
+        "select * from (
+            select f.id, f.kind, m.handle, f.detail, c.label as clock_label, f.goal_id,
+                g.title as goal_title, '' as body, cast(null as text) as about, f.created_at
+            from feed_item f
+            join member m on m.id = f.owner_id
+            left join clock c on c.id = f.clock_id
+            left join goal g on g.id = f.goal_id
+            where f.owner_id in (select v.owner_id from connection_grant v where v.viewer_id = $1)
+              and (f.created_at < $2 or (f.created_at = $2 and f.id < $3))
+              and ((f.kind = 'milestone' and c.id is not null and {clocks})
+                or (f.kind <> 'milestone' and g.state <> 'archived' and {goals}))
+            union all
+            select e.id, 'encouragement', m.handle, '', null, e.goal_id, g.title, e.body, e.about,
+                e.created_at
+            from encouragement e
+            join member m on m.id = e.sender_id
+            left join goal g on g.id = e.goal_id
+            where e.recipient_id = $1 and {no_block}
+              and (e.created_at < $2 or (e.created_at = $2 and e.id < $3))
+        ) items
+        order by created_at desc, id desc
+        limit $4"
+    )
+});
+
+pub async fn feed(
+    db: &Db,
+    viewer: MemberId,
+    before: (DateTime<Utc>, Uuid),
+    limit: i64,
+) -> sqlx::Result<Vec<FeedRow>> {
+    let sql: &'static str = FEED.as_str();
+    on_db!(db, |x| sqlx::query_as(sql)
+        .bind(viewer)
+        .bind(before.0)
+        .bind(before.1)
+        .bind(limit)
+        .fetch_all(x)
+        .await)
+}
+
+// ---- encouragement ---------------------------------------------------------
+
+pub struct NewEncouragement<'a> {
+    pub id: Uuid,
+    pub sender: MemberId,
+    pub recipient_key: &'a str,
+    pub body: &'a str,
+    pub about: Option<&'a str>,
+    pub clock: Option<ClockId>,
+    pub goal: Option<GoalId>,
+}
+
+/// Writes the note only if the two are connected with no block, and the
+/// subject (if any) is the recipient's and visible to the sender through
+/// its grant: all checked in the statement. Returns the recipient.
+pub async fn insert_encouragement(
+    tx: &mut Tx,
+    e: &NewEncouragement<'_>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<MemberId>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let circle = check(CIRCLE_CHECK, &[("a", "m.id"), ("b", "$2")]);
+        let clocks = check(
+            GRANT_CHECK,
+            &[("owner", "m.id"), ("viewer", "$2"), ("grant", "clocks")],
+        );
+        let goals = check(
+            GRANT_CHECK,
+            &[("owner", "m.id"), ("viewer", "$2"), ("grant", "goals")],
+        );
+        let checkins = check(
+            GRANT_CHECK,
+            &[("owner", "m.id"), ("viewer", "$2"), ("grant", "checkins")],
+        );
+        format!(
+            "insert into encouragement (id, sender_id, recipient_id, body, about, clock_id, goal_id,
+                created_at)
+            select $1, $2, m.id, $4, $5, $6, $7, $8 from member m
+            where m.handle_key = $3 and m.id <> $2 and {circle}
+              and ($5 is null
+                or ($5 = 'milestone' and {clocks}
+                    and exists (select 1 from clock ck where ck.id = $6 and ck.member_id = m.id))
+                or ($5 = 'goal' and {goals}
+                    and exists (select 1 from goal gl where gl.id = $7 and gl.member_id = m.id
+                                and gl.state <> 'archived'))
+                or ($5 = 'streak' and {checkins}))
+            returning recipient_id"
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_tx!(tx, |x| sqlx::query_scalar(sql)
+        .bind(e.id)
+        .bind(e.sender)
+        .bind(e.recipient_key)
+        .bind(e.body)
+        .bind(e.about)
+        .bind(e.clock)
+        .bind(e.goal)
+        .bind(now)
+        .fetch_optional(x)
+        .await)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EncouragementRow {
+    pub id: Uuid,
+    pub from_handle: String,
+    pub to_handle: String,
+    pub body: String,
+    pub about: Option<String>,
+    pub goal_id: Option<GoalId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Encouragement I received (hidden while either has blocked the other) or
+/// sent, newest first.
+pub async fn encouragements(
+    db: &Db,
+    me: MemberId,
+    received: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<EncouragementRow>> {
+    static RECEIVED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select e.id, s.handle as from_handle, r.handle as to_handle, e.body, e.about,
+                e.goal_id, e.created_at
+            from encouragement e join member s on s.id = e.sender_id
+            join member r on r.id = e.recipient_id
+            where e.recipient_id = $1 and {}
+            order by e.created_at desc, e.id desc limit $2",
+            check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")])
+        )
+    });
+    const SENT: &str = "select e.id, s.handle as from_handle, r.handle as to_handle, e.body,
+            e.about, e.goal_id, e.created_at
+        from encouragement e join member s on s.id = e.sender_id
+        join member r on r.id = e.recipient_id
+        where e.sender_id = $1
+        order by e.created_at desc, e.id desc limit $2";
+    let sql: &'static str = if received { RECEIVED.as_str() } else { SENT };
+    on_db!(db, |x| sqlx::query_as(sql)
+        .bind(me)
+        .bind(limit)
+        .fetch_all(x)
+        .await)
+}
