@@ -28,7 +28,7 @@ use crate::{
     db::{self, Db},
     discovery,
     events::{self, EventHub},
-    feed, goals, home,
+    feed, goals, help, home,
     jobs::{self, JobQueue},
     mail::{Mailer, SmtpMailer},
     notices, profile, reachout, safety,
@@ -126,6 +126,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(checkins::api::routes())
         .merge(goals::api::routes())
         .merge(feed::api::routes())
+        .merge(help::api::routes())
         .merge(circle::api::routes())
         .merge(discovery::api::routes())
         .merge(conversations::api::routes())
@@ -169,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .merge(checkins::pages::routes())
         .merge(goals::pages::routes())
         .merge(feed::pages::routes())
+        .merge(help::pages::routes())
         .merge(circle::pages::routes())
         .merge(discovery::pages::routes())
         .merge(conversations::pages::routes())

@@ -18,6 +18,7 @@ pub mod events;
 pub mod failpoint;
 pub mod feed;
 pub mod goals;
+pub mod help;
 pub mod home;
 pub mod jobs;
 pub mod mail;

@@ -257,7 +257,11 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
         },
         "risk_nudge" => format!("{} might appreciate hearing from you.", s("from")),
         "encouragement" => format!("{} sent you encouragement.", s("from")),
-        "help_request" => format!("{} is asking for a hand: {}", s("from"), s("what")),
+        "help_request" => format!("{} is asking for a hand. Can you help?", s("from")),
+        "help_cancelled" => format!(
+            "{} no longer needs a hand with their request. Thank you for offering.",
+            s("from")
+        ),
         "help_offer" => format!("{} offered to help with your request.", s("from")),
         "help_accepted" => format!("{} accepted your offer to help. Thank you.", s("from")),
         "help_filled" => format!(
@@ -277,7 +281,7 @@ pub fn link_of(kind: &str, payload: &serde_json::Value) -> Option<String> {
         "risk_prompt" => Some("/reach-out".to_owned()),
         "risk_nudge" => s("from").map(|h| format!("/conversations/{h}")),
         "encouragement" => Some("/".to_owned()),
-        "help_request" | "help_offer" | "help_accepted" | "help_filled" => {
+        "help_request" | "help_offer" | "help_accepted" | "help_filled" | "help_cancelled" => {
             s("request").map(|id| format!("/help-requests/{id}"))
         }
         k if k.starts_with("reach_out") => s("reach_out").map(|id| format!("/reach-out/{id}")),

@@ -25,6 +25,7 @@ mod email;
 mod events;
 mod goals;
 mod group_commit;
+mod help_requests;
 mod jobs;
 mod operations;
 mod profile;

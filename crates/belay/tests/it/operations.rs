@@ -124,6 +124,12 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("post", "/api/v1/encouragements"),
         ("get", "/api/v1/encouragements"),
         ("get", "/api/v1/encouragements/sent"),
+        ("post", "/api/v1/help-requests"),
+        ("get", "/api/v1/help-requests"),
+        ("get", "/api/v1/help-requests/{id}"),
+        ("post", "/api/v1/help-requests/{id}/offers"),
+        ("post", "/api/v1/help-requests/{id}/offers/{offer}/accept"),
+        ("post", "/api/v1/help-requests/{id}/cancel"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;
