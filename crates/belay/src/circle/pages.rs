@@ -375,6 +375,10 @@ struct MemberPage {
     is_me: bool,
     connection: Option<Connection>,
     clocks: Option<Vec<SharedClock>>,
+    /// Their check-in streak, when they share check-ins with me.
+    checkins: Option<crate::checkins::Streak>,
+    /// Their goals, when they share goals with me.
+    goals: Option<Vec<crate::goals::Goal>>,
     relationships: Vec<Option_>,
     saved: bool,
 }
@@ -401,12 +405,26 @@ async fn member_page(
         Err(AppError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
+    let is_me = card.handle == me.handle;
+    let checkins =
+        match crate::checkins::service::shared_history(&state, me, &handle, Some(7)).await {
+            Ok(h) if !is_me => Some(h.streak),
+            Ok(_) | Err(AppError::NotFound) => None,
+            Err(other) => return Err(other.into()),
+        };
+    let goals = match crate::goals::service::shared(&state, me, &handle).await {
+        Ok(g) if !is_me => Some(g),
+        Ok(_) | Err(AppError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
     render(&MemberPage {
         layout: member.layout(card.handle.clone()),
-        is_me: card.handle == me.handle,
+        is_me,
         card,
         connection,
         clocks,
+        checkins,
+        goals,
         relationships: relationship_options(),
         saved: q.saved.is_some(),
     })

@@ -32,4 +32,5 @@ mod profile;
 mod reach_out;
 mod reach_out_crash;
 mod schema;
+mod support_walk;
 mod web;
