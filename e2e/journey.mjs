@@ -215,6 +215,102 @@ async function circleJourney(browser, base, checked, offOrigin, consoleErrors) {
   await seeker.context.close();
 }
 
+// Check-ins, goals and encouragement: a member checks in with three taps
+// and sees the chart; sets a goal and records progress; shares goals and
+// check-ins with a partner, who sees the progress and the chart and sends
+// encouragement, which lands in the member's circle feed.
+async function supportJourney(browser, base, checked, offOrigin, consoleErrors) {
+  const suffix = Date.now() % 1_000_000;
+  const memberHandle = `steady_${suffix}`;
+  const partnerHandle = `partner_${suffix}`;
+  const member = await newMember(browser, base, memberHandle, offOrigin, consoleErrors);
+  const partner = await newMember(browser, base, partnerHandle, offOrigin, consoleErrors);
+  const page = member.page;
+
+  await page.getByRole("link", { name: "Check in" }).first().click();
+  await page.waitForURL(`${base}/checkins`);
+  await checkAccessibility(page, "check-in", checked);
+  await page.getByLabel("4 Good").check();
+  await page.getByLabel("2", { exact: true }).check();
+  await page.getByRole("button", { name: "Check in" }).click();
+  await page.getByText("Checked in.").waitFor();
+  const chart = page.locator("img.chart");
+  await chart.waitFor();
+  const drawn = await chart.evaluate((img) => img.complete && img.naturalWidth > 0);
+  if (!drawn) fail("the check-in chart did not load");
+  const row = await page.locator("table.data tbody tr").first().textContent();
+  if (!row.includes("4") || !row.includes("2")) fail(`the history table does not show the check-in: ${row}`);
+  await checkAccessibility(page, "check-in (saved, chart)", checked);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: join(here, "..", "docs", "screenshots", "checkins.png"), fullPage: true });
+
+  await page.getByRole("link", { name: "Goals" }).first().click();
+  await page.waitForURL(`${base}/goals`);
+  await page.fill("#title", "Walk twenty minutes");
+  await page.fill("#why", "It clears my head.");
+  await page.selectOption("#cadence", "daily");
+  await page.fill("#target", "30");
+  await checkAccessibility(page, "goals", checked);
+  await page.getByRole("button", { name: "Set the goal" }).click();
+  await page.waitForURL(/\/goals\/[0-9a-f-]{36}$/);
+  const goalUrl = page.url();
+  await page.fill("#note", "Around the park");
+  await page.getByRole("button", { name: "I did it" }).click();
+  await page.getByText("Progress recorded.").waitFor();
+  if ((await page.textContent("#goal-progress")).trim() !== "1 of 30") fail("the goal does not show 1 of 30");
+  await checkAccessibility(page, "goal", checked);
+
+  // Let the partner find and ask; accept and share goals and check-ins.
+  await page.getByRole("link", { name: "Profile" }).click();
+  await page.getByLabel("Let others find me in discovery").check();
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.getByText("Your profile is saved.").waitFor();
+  await partner.page.goto(`${base}/members/${memberHandle}`);
+  await partner.page.getByRole("button", { name: "Ask to connect" }).click();
+  await partner.page.waitForURL(`${base}/members/${memberHandle}`);
+  await page.getByRole("link", { name: "Circle" }).click();
+  await page.getByRole("button", { name: `Accept ${partnerHandle}` }).click();
+  await page.waitForURL(`${base}/members/${partnerHandle}`);
+  await page.getByLabel("My goals").check();
+  await page.getByLabel("My check-ins").check();
+  await page.getByRole("button", { name: "Save what they see" }).click();
+  await page.getByText("Saved. It applies straight away.").waitFor();
+
+  await partner.page.goto(`${base}/members/${memberHandle}`);
+  await partner.page.getByRole("heading", { name: `Goals ${memberHandle} shares with you` }).waitFor();
+  const theirChart = partner.page.locator("img.chart");
+  if (!(await theirChart.evaluate((img) => img.complete && img.naturalWidth > 0))) fail("the partner does not see the chart");
+  await checkAccessibility(partner.page, "member with check-ins and goals", checked);
+  await partner.page.getByRole("link", { name: "Walk twenty minutes" }).click();
+  await partner.page.waitForURL(goalUrl);
+  if ((await partner.page.textContent("#goal-progress")).trim() !== "1 of 30") fail("the partner does not see the progress");
+  if ((await partner.page.textContent("main")).includes("I did it")) fail("the partner was offered the owner's progress button");
+  await checkAccessibility(partner.page, "partner's goal", checked);
+  await partner.page.getByRole("link", { name: "Send encouragement" }).click();
+  await partner.page.waitForURL(/\/encouragement\/.+\?goal=/);
+  await checkAccessibility(partner.page, "encouragement form", checked);
+  await partner.page.fill("#body", "Proud of you. Keep walking!");
+  await partner.page.getByRole("button", { name: "Send" }).click();
+  await partner.page.waitForURL(`${base}/encouragement?sent=1`);
+  await checkAccessibility(partner.page, "encouragement", checked);
+  const partnerHome = await partner.page.goto(`${base}/`);
+  if (!partnerHome.ok()) fail("the partner's home page failed");
+  if (!(await partner.page.textContent("main")).includes(`${memberHandle} made progress on`)) fail("the partner's feed lacks the progress");
+
+  await page.goto(`${base}/`);
+  await page.getByText(`${partnerHandle} encouraged you`).waitFor();
+  await checkAccessibility(page, "home with circle feed", checked);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: join(here, "..", "docs", "screenshots", "feed.png"), fullPage: true });
+
+  // A strong craving: the check-in page offers a one-tap reach-out.
+  await page.goto(`${base}/checkins`);
+  await page.getByLabel("9", { exact: true }).check();
+  await page.getByRole("button", { name: "Update today's check-in" }).click();
+  await page.getByRole("button", { name: "Reach out now" }).waitFor();
+  await checkAccessibility(page, "check-in with risk banner", checked);
+  await member.context.close();
+  await partner.context.close();
+}
+
 async function main() {
   const server = startServer();
   const base = await server.address;
@@ -301,6 +397,7 @@ async function main() {
     }
 
     await circleJourney(browser, base, checked, offOrigin, consoleErrors);
+    await supportJourney(browser, base, checked, offOrigin, consoleErrors);
 
     // Dark theme renders too (axe checks its contrast).
     const dark = await browser.newContext({ colorScheme: "dark", viewport: { width: 390, height: 844 } });
