@@ -83,10 +83,13 @@ create table feed_item (
     goal_id uuid references goal (id) on delete cascade,
     -- e.g. "90 days" or the goal's progress count; never a date or a note.
     detail text not null default '',
+    -- False while the goal it is about is archived (partners stop seeing it).
+    visible boolean not null default true,
     dedupe_key text not null unique,
     created_at timestamptz not null
 );
-create index feed_item_owner on feed_item (owner_id, created_at);
+-- Covers the feed's first pass (which items, newest first) for each owner.
+create index feed_item_owner on feed_item (owner_id, created_at, id, kind, visible);
 
 create table help_request (
     id uuid primary key,

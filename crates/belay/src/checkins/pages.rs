@@ -51,11 +51,15 @@ pub struct Banner {
 
 impl Banner {
     pub async fn load(state: &AppState, member: &AuthMember) -> Result<Option<Self>, AppError> {
-        let signals = service::recent_signals(state, member).await?;
-        Ok((!signals.is_empty()).then(|| Self {
+        Ok(Self::of(service::recent_signals(state, member).await?))
+    }
+
+    /// The banner for these signals (newest first), if there are any.
+    pub fn of(signals: Vec<Signal>) -> Option<Self> {
+        (!signals.is_empty()).then(|| Self {
             signals,
             key: Uuid::new_v4().to_string(),
-        }))
+        })
     }
 }
 

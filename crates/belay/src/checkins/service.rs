@@ -304,15 +304,20 @@ pub async fn recent_signals(state: &AppState, member: &AuthMember) -> AppResult<
     Ok(store::signals_since(&state.db, member.id, since)
         .await?
         .into_iter()
-        .filter_map(|s| {
-            Rule::parse(&s.rule).map(|rule| Signal {
-                rule: s.rule,
-                title: rule.title().to_owned(),
-                fired_at: s.fired_at,
-                nudged: s.nudged,
-            })
-        })
+        .filter_map(|s| Signal::of(&s.rule, s.fired_at, s.nudged))
         .collect())
+}
+
+impl Signal {
+    /// A signal of a known rule.
+    pub fn of(rule: &str, fired_at: DateTime<Utc>, nudged: bool) -> Option<Self> {
+        Rule::parse(rule).map(|r| Self {
+            rule: r.as_str().to_owned(),
+            title: r.title().to_owned(),
+            fired_at,
+            nudged,
+        })
+    }
 }
 
 #[cfg(test)]

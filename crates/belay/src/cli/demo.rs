@@ -17,6 +17,7 @@ use crate::{
     clocks::{jobs::schedule_next, model::ClockId, store as clocks_store},
     config::Config,
     discovery,
+    feed::store as feed,
     profile::{Focus, Pathway, Visibility, store as profile_store},
     time::{COMMON_ZONES, SystemClock, local_today, parse_time_zone},
 };
@@ -33,6 +34,14 @@ pub struct DemoArgs {
     /// Seed for the generator; the same seed gives the same instance.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Daily check-ins per member (the last N local days), with a goal and
+    /// its progress in the feed.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=366))]
+    pub checkins: u32,
+    /// Connections for the first member, each sharing clocks, check-ins and
+    /// goals both ways (a home page with a full circle feed).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub circle: u32,
 }
 
 /// A small deterministic generator (SplitMix64): synthetic data needs
@@ -146,13 +155,26 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     );
     bar.set_message("creating");
     let mut created = 0;
+    let mut first = Vec::new();
     while created < total {
         let n = BATCH.min(total - created);
-        insert_batch(&state, &mut rng, created, n, &hash).await?;
+        let ids = insert_batch(&state, &mut rng, created, n, &hash, args.checkins).await?;
+        if first.len() <= args.circle as usize {
+            first.extend(ids.into_iter().take(args.circle as usize + 1 - first.len()));
+        }
         created += n;
         bar.set_position(created as u64);
     }
     bar.finish_with_message("done");
+    if let Some((&me, others)) = first.split_first()
+        && !others.is_empty()
+    {
+        insert_circle(&state, me, others).await?;
+        println!(
+            "the first member has {} connections sharing everything",
+            others.len()
+        );
+    }
     println!(
         "created {total} demo members (demo_river_1 and others); every one logs in with the password \"{DEMO_PASSWORD}\""
     );
@@ -176,14 +198,18 @@ async fn insert_batch(
     offset: usize,
     n: usize,
     hash: &str,
-) -> anyhow::Result<()> {
+    checkins: u32,
+) -> anyhow::Result<Vec<MemberId>> {
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
+    let mut ids = Vec::with_capacity(n);
+    let mut days: Vec<DemoCheckin> = Vec::new();
     for i in offset..offset + n {
         let handle = handle_for(rng, i);
         let zone = *rng.pick(COMMON_ZONES);
         let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
         let id = MemberId(Uuid::new_v4());
+        ids.push(id);
         let member = accounts_store::NewMember {
             id,
             handle: &handle,
@@ -240,6 +266,55 @@ async fn insert_batch(
             let clock = ClockId(Uuid::new_v4());
             clocks_store::insert(&mut tx, clock, id, label, started, now).await?;
             schedule_next(&mut tx, clock, started, tz, now).await?;
+            if checkins > 0
+                && let Some((milestone, _)) = crate::clocks::model::latest_reached(started, today)
+            {
+                feed::record(
+                    &mut tx,
+                    id,
+                    feed::Subject::Milestone(clock),
+                    &milestone.label(),
+                    &format!("demo-milestone:{clock}"),
+                    now,
+                )
+                .await?;
+            }
+        }
+        if checkins > 0 {
+            let base_mood = 2 + rng.below(3) as i32;
+            for d in 0..u64::from(checkins) {
+                let Some(day) = today.checked_sub_days(Days::new(d)) else {
+                    continue;
+                };
+                days.push(DemoCheckin {
+                    member: id,
+                    day,
+                    mood: (base_mood + rng.below(3) as i32 - 1).clamp(1, 5),
+                    craving: rng.below(7) as i32,
+                    sleep: 5.0 + rng.below(40) as f64 / 10.0,
+                });
+            }
+            let goal = crate::goals::model::GoalId(Uuid::new_v4());
+            let new = crate::goals::model::NewGoal {
+                title: rng.pick(GOALS).to_string(),
+                why: String::new(),
+                cadence: crate::goals::model::Cadence::Daily,
+                target: Some(30),
+            };
+            crate::goals::store::insert(&mut tx, goal, id, &new, now).await?;
+            for p in 0..5 {
+                let entry =
+                    crate::goals::store::add_progress(&mut tx, goal, today, "", now).await?;
+                feed::record(
+                    &mut tx,
+                    id,
+                    feed::Subject::GoalProgress(goal),
+                    &format!("{} so far", p + 1),
+                    &format!("goal_progress:{entry}"),
+                    now,
+                )
+                .await?;
+            }
         }
         let professional = rng.chance(2);
         let capacity = circle_store::CapacityRow {
@@ -254,6 +329,114 @@ async fn insert_batch(
         };
         circle_store::save_capacity(&mut tx, id, &capacity, now).await?;
         discovery::service::refresh(&mut tx, id, now).await?;
+    }
+    for chunk in days.chunks(CHECKIN_ROWS) {
+        insert_checkins(&mut tx, chunk, now).await?;
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+const GOALS: &[&str] = &[
+    "Walk twenty minutes",
+    "Call someone in my circle",
+    "Go to a meeting",
+    "Journal before bed",
+    "Cook a real dinner",
+];
+
+struct DemoCheckin {
+    member: MemberId,
+    day: NaiveDate,
+    mood: i32,
+    craving: i32,
+    sleep: f64,
+}
+
+/// Check-ins per insert statement (7 columns: well under SQLite's limit).
+const CHECKIN_ROWS: usize = 2000;
+
+async fn insert_checkins(
+    tx: &mut crate::db::Tx,
+    rows: &[DemoCheckin],
+    now: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<()> {
+    let sql = format!(
+        "insert into checkin (member_id, local_date, mood, craving, sleep_hours, created_at,
+            updated_at) values {}",
+        crate::db::values_placeholders(rows.len(), 7)
+    );
+    macro_rules! bind_all {
+        ($q:expr) => {{
+            let mut q = $q;
+            for r in rows {
+                q = q
+                    .bind(r.member)
+                    .bind(r.day)
+                    .bind(r.mood)
+                    .bind(r.craving)
+                    .bind(r.sleep)
+                    .bind(now)
+                    .bind(now);
+            }
+            q
+        }};
+    }
+    match tx {
+        crate::db::Tx::Sqlite(t) => {
+            bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())))
+                .execute(&mut **t)
+                .await?;
+        }
+        crate::db::Tx::Postgres(t) => {
+            bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())))
+                .execute(&mut **t)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Connects `me` with each of `others`, everything shared both ways, and a
+/// note of encouragement from every fifth.
+async fn insert_circle(state: &AppState, me: MemberId, others: &[MemberId]) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    let all = crate::circle::Grants {
+        clocks: true,
+        checkins: true,
+        goals: true,
+        reach_out: false,
+        reach_out_order: None,
+    };
+    for (i, other) in others.iter().enumerate() {
+        let id = crate::circle::model::ConnectionId(Uuid::new_v4());
+        circle_store::insert_connection(
+            &mut tx,
+            id,
+            *other,
+            me,
+            crate::circle::model::Relationship::Peer,
+            "accepted",
+            now,
+        )
+        .await?;
+        circle_store::insert_grants(&mut tx, id, me, *other, all, now).await?;
+        circle_store::insert_grants(&mut tx, id, *other, me, all, now).await?;
+        if i % 5 == 0 {
+            const SQL: &str = "insert into encouragement (id, sender_id, recipient_id, body,
+                    created_at)
+                values ($1, $2, $3, 'Proud of you. Keep going.', $4)";
+            let note = Uuid::new_v4();
+            crate::db::on_tx!(&mut tx, |c| sqlx::query(SQL)
+                .bind(note)
+                .bind(*other)
+                .bind(me)
+                .bind(now)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -94,6 +94,8 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
         // rather than a read() system call per page.
         .pragma("cache_size", "-16000")
         .pragma("mmap_size", "268435456")
+        // Sorts and materialized subqueries stay in memory.
+        .pragma("temp_store", "memory")
         .disable_statement_logging();
     let write = SqlitePoolOptions::new()
         .max_connections(1)

@@ -250,6 +250,9 @@ pub async fn change_state(
             format!("This goal is {current} already."),
         ));
     }
+    if to == "archived" || current == "archived" {
+        feed::set_goal_visible(&mut tx, id, to != "archived").await?;
+    }
     if to == "completed" {
         feed::record(
             &mut tx,

@@ -13,7 +13,7 @@ mod store;
 use crate::{
     accounts::Visitor,
     app::AppState,
-    checkins::pages::Banner,
+    checkins::{pages::Banner, service::Signal},
     clocks::{Clock, model::ClockId, store::ClockRow},
     feed::{self, FeedPage},
     notices::{Notice, NoticeRow},
@@ -60,10 +60,17 @@ async fn home_page(
         });
     };
     let now = state.clock.now();
-    let rows = store::home_rows(&state.db, member.id, now - chrono::Duration::days(2)).await?;
+    let rows = store::home_rows(
+        &state.db,
+        member.id,
+        now - chrono::Duration::days(2),
+        now - chrono::Duration::hours(crate::checkins::service::BANNER_HOURS),
+    )
+    .await?;
     let today = local_today(now, member.time_zone);
     let mut clocks = Vec::new();
     let mut notices = Vec::new();
+    let mut signals = Vec::new();
     for row in rows {
         match (row.item.as_str(), row.started_on, row.payload) {
             ("clock", Some(started_on), _) => clocks.push(Clock::from_row(
@@ -83,15 +90,19 @@ async fn home_page(
                 created_at: row.created_at,
                 read_at: None,
             })),
+            ("signal", _, _) => {
+                signals.extend(Signal::of(&row.text, row.created_at, row.resets == 1))
+            }
             _ => {}
         }
     }
+    signals.sort_by_key(|s| std::cmp::Reverse(s.fired_at));
     clocks.sort_by_key(|c| c.started_on);
     notices.sort_by_key(|n| std::cmp::Reverse(n.created_at));
     render(&HomePage {
         layout: visitor.layout("Home"),
         handle: member.handle.clone(),
-        banner: Banner::load(&state, member).await?,
+        banner: Banner::of(signals),
         // A stale or mangled cursor shows the first page rather than an error.
         feed: match feed::service::feed(&state, member, before.as_deref(), None).await {
             Err(AppError::Validation(_)) => feed::service::feed(&state, member, None, None).await?,

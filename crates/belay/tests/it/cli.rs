@@ -120,7 +120,20 @@ async fn migrate_admin_and_demo_work_from_the_command_line(b: Backend) {
     let out = belay(&storage, &["admin", "verify-professional", "nobody_here"]);
     assert!(!out.status.success());
 
-    let out = belay(&storage, &["demo", "--members", "30", "--seed", "7"]);
+    let out = belay(
+        &storage,
+        &[
+            "demo",
+            "--members",
+            "30",
+            "--seed",
+            "7",
+            "--checkins",
+            "7",
+            "--circle",
+            "5",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let db = belay::db::connect(&storage.target()).await.unwrap();
     let verified: i64 = match &db {
@@ -142,6 +155,15 @@ async fn migrate_admin_and_demo_work_from_the_command_line(b: Backend) {
         .await
         .unwrap(),
     };
+    let support = "select (select count(*) from checkin), (select count(*) from connection where state = 'accepted'), (select count(*) from goal), (select count(*) from feed_item)";
+    let (checkins, connections, goals, feed): (i64, i64, i64, i64) = match &db {
+        belay::db::Db::Sqlite(s) => sqlx::query_as(support).fetch_one(&s.read).await.unwrap(),
+        belay::db::Db::Postgres(p) => sqlx::query_as(support).fetch_one(p).await.unwrap(),
+    };
+    assert_eq!(checkins, 30 * 7, "seven days of check-ins each");
+    assert_eq!(connections, 5, "the first member's circle");
+    assert_eq!(goals, 30);
+    assert!(feed >= 30 * 5, "goal progress in the feed");
     db.close().await;
     assert_eq!(members, 31);
     assert_eq!(profiles, 31);

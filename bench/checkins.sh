@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Check-ins benchmark (issue 6), on SQLite (WAL, synchronous=FULL):
+#  1. fill a demo instance (MEMBERS members, CHECKINS days of check-ins
+#     each, the first member with CIRCLE connections sharing everything);
+#  2. GET /healthz (the ceiling), the home page with its circle feed (session
+#     cookie) and GET /api/v1/feed, at CONNECTIONS connections;
+#  3. check-ins saved per second through the API (POST /api/v1/checkins as
+#     WRITERS different members, group commit) beside raw SQLite with one
+#     transaction per insert and the same settings, in the same run.
+#
+#   bench/checkins.sh
+#   MEMBERS=2000 CHECKINS=30 DURATION=5s bench/checkins.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MEMBERS=${MEMBERS:-100000}
+CHECKINS=${CHECKINS:-30}
+CIRCLE=${CIRCLE:-50}
+CONNECTIONS=${CONNECTIONS:-64}
+WRITERS=${WRITERS:-64}
+DURATION=${DURATION:-10s}
+PORT=${PORT:-18585}
+BASE="http://127.0.0.1:$PORT"
+OUT=bench/out
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+cargo build --release --quiet --bin belay
+BIN=target/release/belay
+SERVER=0
+DATA=$(mktemp -d)
+RAW=$(mktemp -d)
+trap '[ "$SERVER" -gt 0 ] && kill "$SERVER" 2>/dev/null; rm -rf "$DATA" "$RAW"; true' EXIT
+PASSWORD="demo password for belay"
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
+start=$(date +%s)
+FIRST=$(BELAY_DATA_DIR="$DATA" BELAY_LOG=warn "$BIN" demo --members "$MEMBERS" --checkins "$CHECKINS" --circle "$CIRCLE" \
+  | sed -n "s/^the first member's handle: //p")
+echo "demo: $MEMBERS members, $CHECKINS days of check-ins each, took $(( $(date +%s) - start )) s"
+python3 - "$DATA/belay.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+q = lambda s: db.execute(s).fetchone()[0]
+print(f"rows: {q('select count(*) from member')} members, {q('select count(*) from checkin')} check-ins, "
+      f"{q('select count(*) from feed_item')} feed items, {q('select count(*) from goal_progress')} goal progress entries")
+PY
+
+cat > "$DATA/belay.toml" <<TOML
+signup_burst = 1000000
+login_burst = 1000000
+TOML
+BELAY_DATA_DIR="$DATA" BELAY_BIND="127.0.0.1:$PORT" BELAY_LOG=warn "$BIN" --config "$DATA/belay.toml" serve > "$OUT/checkins-server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+token() {
+  curl -fs -X POST "$BASE/api/v1/tokens" -H 'content-type: application/json' \
+    -d "{\"handle\":\"$1\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+TOKEN=$(token "$FIRST")
+JAR=$(mktemp)
+CSRF=$(curl -fs -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+curl -fs -b "$JAR" -c "$JAR" -o /dev/null -H 'sec-fetch-site: same-origin' \
+  --data-urlencode "csrf=$CSRF" --data-urlencode "handle=$FIRST" --data-urlencode "password=$PASSWORD" "$BASE/login"
+SESSION=$(awk '$6 ~ /belay_session$/ {print $7}' "$JAR")
+rm -f "$JAR"
+[ -n "$TOKEN" ] && [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
+items=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/feed?limit=100" | grep -o '"kind"' | wc -l)
+curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/" | grep -q "Your circle" || { echo "the home page did not render" >&2; exit 1; }
+echo "the first member ($FIRST) has $items feed items on the first page of 100"
+
+# wrk once: "req/s p50_ms p99_ms non2xx"
+measure() {
+  local conns=$1; shift
+  local out
+  out=$(wrk -t2 -c"$conns" -d"$DURATION" --latency "$@")
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $5 }
+    END { printf "%s %.2f %.2f %d\n", rps, p50, p99, bad }' <<<"$out"
+}
+row() { read -r rps p50 p99 bad <<<"$2"; echo "| $1 | $rps | $p50 | $p99 | $bad |"; }
+
+echo
+echo "| target ($CONNECTIONS connections, $DURATION) | req/s | p50 ms | p99 ms | non-2xx |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row '`GET /healthz` (ceiling)' "$(measure "$CONNECTIONS" "$BASE/healthz")"
+row '`GET /` home page with the circle feed (session)' "$(measure "$CONNECTIONS" -H "Cookie: belay_session=$SESSION" "$BASE/")"
+row '`GET /api/v1/feed` (token)' "$(measure "$CONNECTIONS" -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/feed")"
+
+# Writers: WRITERS different demo members, each with a token.
+export TOKENS_FILE
+TOKENS_FILE=$(mktemp)
+python3 - "$DATA/belay.db" "$WRITERS" <<'PY' > "$OUT/writers.txt"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (h,) in db.execute("select handle from member order by created_at, handle limit ? offset 1", (int(sys.argv[2]),)):
+    print(h)
+PY
+while read -r h; do token "$h"; done < "$OUT/writers.txt" > "$TOKENS_FILE"
+echo "writers: $(wc -l < "$TOKENS_FILE") members logged in"
+before=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from checkin').fetchone()[0])" "$DATA/belay.db")
+echo
+echo "| write path (same run) | saves/s | p50 ms | p99 ms | non-2xx |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row "\`POST /api/v1/checkins\`, $WRITERS members, $WRITERS connections, group commit" \
+  "$(measure "$WRITERS" -s bench/checkin_post.lua "$BASE/api/v1/checkins")"
+raw=$(python3 bench/raw_sqlite.py "$RAW" "${DURATION%s}")
+echo "| raw SQLite, one transaction per insert (python3 sqlite3, WAL, synchronous=FULL) | $raw | | | |"
+rm -f "$TOKENS_FILE"
