@@ -118,12 +118,11 @@ fn newest() -> (DateTime<Utc>, Uuid) {
     (far, Uuid::max())
 }
 
-pub async fn feed(
-    state: &AppState,
-    me: &AuthMember,
+/// Checks a page request: the cursor to read before, and the page size.
+fn page_request(
     before: Option<&str>,
     limit: Option<i64>,
-) -> AppResult<FeedPage> {
+) -> AppResult<((DateTime<Utc>, Uuid), i64)> {
     let limit = limit.unwrap_or(20);
     if !(1..=PAGE_MAX).contains(&limit) {
         return Err(FieldErrors::single(
@@ -137,7 +136,11 @@ pub async fn feed(
         })?,
         None => newest(),
     };
-    let rows = store::feed(&state.db, me.id, before, limit + 1).await?;
+    Ok((before, limit))
+}
+
+/// A page from up to `limit + 1` rows, newest first.
+fn page_of(rows: Vec<FeedRow>, limit: i64) -> FeedPage {
     let more = rows.len() as i64 > limit;
     let items: Vec<FeedItem> = rows.into_iter().take(limit as usize).map(item).collect();
     let next = if more {
@@ -145,7 +148,18 @@ pub async fn feed(
     } else {
         None
     };
-    Ok(FeedPage { items, next })
+    FeedPage { items, next }
+}
+
+pub async fn feed(
+    state: &AppState,
+    me: &AuthMember,
+    before: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<FeedPage> {
+    let (before, limit) = page_request(before, limit)?;
+    let rows = store::feed(&state.db, me.id, before, limit + 1).await?;
+    Ok(page_of(rows, limit))
 }
 
 /// What an encouragement is about.

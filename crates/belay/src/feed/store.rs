@@ -80,6 +80,16 @@ pub struct FeedRow {
 /// statement whose LIMIT is a bound parameter whenever it is rebound), so
 /// there are two: a default page and the largest; callers trim.
 fn feed_sql(limit: i64) -> String {
+    format!(
+        "{} select * from ({}) items order by created_at desc, id desc",
+        feed_ctes(limit),
+        FEED_ROWS
+    )
+}
+
+/// The feed's two passes as common table expressions (`owners`, `top`):
+/// `$1` the viewer, `($2, $3)` the cursor.
+fn feed_ctes(limit: i64) -> String {
     let owner_block = check(NO_BLOCK, &[("a", "v.owner_id"), ("b", "$1")]);
     let sender_block = check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")]);
     format!(
@@ -101,26 +111,26 @@ fn feed_sql(limit: i64) -> String {
               and {sender_block}
             order by 2 desc, 1 desc
             limit {limit}
-        )
-        select * from (
-            select f.id, f.kind, m.handle, f.detail, c.label as clock_label, f.goal_id,
-                g.title as goal_title, '' as body, cast(null as text) as about, f.created_at
-            from top t join feed_item f on f.id = t.id
-            join member m on m.id = f.owner_id
-            left join clock c on c.id = f.clock_id
-            left join goal g on g.id = f.goal_id
-            where t.src = 0
-            union all
-            select e.id, 'encouragement', m.handle, '', null, e.goal_id, g.title, e.body, e.about,
-                e.created_at
-            from top t join encouragement e on e.id = t.id
-            join member m on m.id = e.sender_id
-            left join goal g on g.id = e.goal_id
-            where t.src = 1
-        ) items
-        order by created_at desc, id desc"
+        )"
     )
 }
+
+/// The page's rows, after [`feed_ctes`]: `id, kind, handle, detail,
+/// clock_label, goal_id, goal_title, body, about, created_at`.
+const FEED_ROWS: &str = "select f.id, f.kind, m.handle, f.detail, c.label as clock_label,
+        f.goal_id, g.title as goal_title, '' as body, cast(null as text) as about, f.created_at
+    from top t join feed_item f on f.id = t.id
+    join member m on m.id = f.owner_id
+    left join clock c on c.id = f.clock_id
+    left join goal g on g.id = f.goal_id
+    where t.src = 0
+    union all
+    select e.id, 'encouragement', m.handle, '', null, e.goal_id, g.title, e.body, e.about,
+        e.created_at
+    from top t join encouragement e on e.id = t.id
+    join member m on m.id = e.sender_id
+    left join goal g on g.id = e.goal_id
+    where t.src = 1";
 
 /// Rows the default page reads (20 and one more, to know if there is a next).
 pub const FEED_PAGE: i64 = 21;

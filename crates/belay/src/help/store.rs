@@ -159,7 +159,7 @@ pub async fn offers(
     const SQL: &str = "select o.id, o.member_id, m.handle, o.note, o.state, o.created_at
         from help_offer o join member m on m.id = o.member_id
         where o.request_id = $1 and ($3 or o.member_id = $2)
-        order by o.created_at";
+        order by o.created_at, m.handle_key";
     on_db!(db, |x| sqlx::query_as(SQL)
         .bind(request)
         .bind(viewer)
@@ -171,7 +171,7 @@ pub async fn offers(
 pub async fn offers_in_tx(tx: &mut Tx, request: Uuid) -> sqlx::Result<Vec<OfferRow>> {
     const SQL: &str = "select o.id, o.member_id, m.handle, o.note, o.state, o.created_at
         from help_offer o join member m on m.id = o.member_id
-        where o.request_id = $1 order by o.created_at";
+        where o.request_id = $1 order by o.created_at, m.handle_key";
     on_tx!(tx, |x| sqlx::query_as(SQL).bind(request).fetch_all(x).await)
 }
 

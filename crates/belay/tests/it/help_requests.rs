@@ -176,12 +176,13 @@ async fn offers_one_accepted_the_others_told(b: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["state"], "closed");
-    let states: Vec<(&str, &str)> = done["offers"]
+    let mut states: Vec<(&str, &str)> = done["offers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| (o["from"].as_str().unwrap(), o["state"].as_str().unwrap()))
         .collect();
+    states.sort();
     assert_eq!(states, [("ben", "accepted"), ("cal", "declined")]);
     assert_eq!(app.notices_of(&ben, "help_accepted").await.len(), 1);
     assert_eq!(app.notices_of(&cal, "help_filled").await.len(), 1);
