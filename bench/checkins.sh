@@ -54,8 +54,10 @@ SERVER=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 
 token() {
-  curl -fs -X POST "$BASE/api/v1/tokens" -H 'content-type: application/json' \
-    -d "{\"handle\":\"$1\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+  local answer
+  answer=$(curl -s -X POST "$BASE/api/v1/tokens" -H 'content-type: application/json' \
+    -d "{\"handle\":\"$1\",\"password\":\"$PASSWORD\"}")
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$answer" | grep . || { echo "no token for $1: $answer" >&2; return 1; }
 }
 TOKEN=$(token "$FIRST")
 JAR=$(mktemp)
@@ -100,7 +102,7 @@ db = sqlite3.connect(sys.argv[1])
 for (h,) in db.execute("select handle from member order by created_at, handle limit ? offset 1", (int(sys.argv[2]),)):
     print(h)
 PY
-while read -r h; do token "$h"; done < "$OUT/writers.txt" > "$TOKENS_FILE"
+while read -r h; do token "$h" || echo "login failed for $h" >&2; done < "$OUT/writers.txt" > "$TOKENS_FILE"
 echo "writers: $(wc -l < "$TOKENS_FILE") members logged in"
 before=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from checkin').fetchone()[0])" "$DATA/belay.db")
 echo

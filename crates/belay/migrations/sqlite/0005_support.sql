@@ -12,6 +12,8 @@ create table checkin (
     triggers text not null default '',
     gratitude text not null default '',
     note text not null default '',
+    -- 0 when first saved; each update of the day adds one.
+    revision integer not null default 0,
     created_at text not null,
     updated_at text not null,
     primary key (member_id, local_date)

@@ -126,12 +126,7 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
     let today = local_today(now, member.time_zone);
     let mut tx = state.db.begin_write().await?;
     let created = store::upsert(&mut tx, member.id, today, &valid, now).await?;
-    let since = today.checked_sub_days(Days::new(14)).unwrap_or(today);
-    let recent: Vec<(NaiveDate, i32, i32)> = store::since_in_tx(&mut tx, member.id, since)
-        .await?
-        .into_iter()
-        .map(|r| (r.local_date, r.mood, r.craving))
-        .collect();
+    let recent = store::recent_in_tx(&mut tx, member.id).await?;
     let mut announce = Vec::new();
     let mut signals = Vec::new();
     for (rule, episode) in risk::on_save(today, &recent) {
@@ -141,7 +136,7 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
         }
         announce.extend(fired);
     }
-    let dates = store::dates_in_tx(&mut tx, member.id).await?;
+    let dates: Vec<NaiveDate> = recent.iter().map(|r| r.0).collect();
     let streak = streak_of(&dates, today);
     risk::schedule_silence(
         &mut tx,

@@ -24,7 +24,8 @@ pub struct CheckinRow {
 const COLUMNS: &str =
     "local_date, mood, craving, sleep_hours, triggers, gratitude, note, updated_at";
 
-/// Writes the day's check-in. Returns whether it is the day's first.
+/// Writes the day's check-in in one statement. Returns whether it is the
+/// day's first (its revision is 0).
 pub async fn upsert(
     tx: &mut Tx,
     member: MemberId,
@@ -32,21 +33,17 @@ pub async fn upsert(
     c: &Valid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    const EXISTS: &str = "select count(*) from checkin where member_id = $1 and local_date = $2";
     const SQL: &str = "insert into checkin (member_id, local_date, mood, craving, sleep_hours,
-            triggers, gratitude, note, created_at, updated_at)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+            triggers, gratitude, note, revision, created_at, updated_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)
         on conflict (member_id, local_date) do update set mood = excluded.mood,
             craving = excluded.craving, sleep_hours = excluded.sleep_hours,
             triggers = excluded.triggers, gratitude = excluded.gratitude,
-            note = excluded.note, updated_at = excluded.updated_at";
-    let existed: i64 = on_tx!(tx, |x| sqlx::query_scalar(EXISTS)
-        .bind(member)
-        .bind(day)
-        .fetch_one(x)
-        .await)?;
+            note = excluded.note, revision = checkin.revision + 1,
+            updated_at = excluded.updated_at
+        returning revision";
     let triggers = c.triggers.join(",");
-    on_tx!(tx, |x| sqlx::query(SQL)
+    let revision: i32 = on_tx!(tx, |x| sqlx::query_scalar(SQL)
         .bind(member)
         .bind(day)
         .bind(c.mood)
@@ -56,10 +53,24 @@ pub async fn upsert(
         .bind(&c.gratitude)
         .bind(&c.note)
         .bind(now)
-        .execute(x)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(existed == 0)
+        .fetch_one(x)
+        .await)?;
+    Ok(revision == 0)
+}
+
+/// A member's latest check-ins as `(date, mood, craving)`, newest first, up
+/// to [`STREAK_READ`]: enough for the risk rules and the streaks in one read.
+pub async fn recent_in_tx(
+    tx: &mut Tx,
+    member: MemberId,
+) -> sqlx::Result<Vec<(NaiveDate, i32, i32)>> {
+    const SQL: &str = "select local_date, mood, craving from checkin where member_id = $1
+        order by local_date desc limit $2";
+    on_tx!(tx, |x| sqlx::query_as(SQL)
+        .bind(member)
+        .bind(STREAK_READ)
+        .fetch_all(x)
+        .await)
 }
 
 static SINCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -76,19 +87,6 @@ pub async fn since(db: &Db, member: MemberId, since: NaiveDate) -> sqlx::Result<
         .bind(member)
         .bind(since)
         .fetch_all(p)
-        .await)
-}
-
-pub async fn since_in_tx(
-    tx: &mut Tx,
-    member: MemberId,
-    since: NaiveDate,
-) -> sqlx::Result<Vec<CheckinRow>> {
-    let sql: &'static str = SINCE.as_str();
-    on_tx!(tx, |x| sqlx::query_as(sql)
-        .bind(member)
-        .bind(since)
-        .fetch_all(x)
         .await)
 }
 
