@@ -53,6 +53,8 @@ struct ThreadPage {
     messages: Vec<Message>,
     draft: String,
     errors: FieldErrors,
+    /// The crisis lines, after I sent words that sound like a crisis.
+    crisis: Option<&'static [crate::safety::CrisisLine]>,
 }
 
 async fn thread_view(
@@ -61,6 +63,7 @@ async fn thread_view(
     handle: &str,
     draft: String,
     errors: FieldErrors,
+    crisis: Option<&'static [crate::safety::CrisisLine]>,
 ) -> PageResult {
     let page = service::read(state, &member.0, handle, None, 50).await?;
     let handle = crate::accounts::normalize_handle(handle);
@@ -77,6 +80,7 @@ async fn thread_view(
         messages,
         draft,
         errors,
+        crisis,
     })?;
     Ok((status, html).into_response())
 }
@@ -86,7 +90,15 @@ async fn thread_page(
     member: PageMember,
     PagePath(handle): PagePath<String>,
 ) -> PageResult {
-    thread_view(&state, &member, &handle, String::new(), FieldErrors::new()).await
+    thread_view(
+        &state,
+        &member,
+        &handle,
+        String::new(),
+        FieldErrors::new(),
+        None,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,13 +114,27 @@ async fn send(
     CsrfForm(form): CsrfForm<SendForm>,
 ) -> PageResult {
     match service::send(&state, &member.0, &handle, &form.body).await {
+        // Words that sound like a crisis: the thread comes back with the
+        // crisis lines on top, for the author only.
+        Ok(sent) if sent.crisis_resources.is_some() => {
+            let crisis = sent.crisis_resources;
+            thread_view(
+                &state,
+                &member,
+                &handle,
+                String::new(),
+                FieldErrors::new(),
+                crisis,
+            )
+            .await
+        }
         Ok(_) => Ok(Redirect::to(&format!(
             "/conversations/{}#latest",
             crate::accounts::normalize_handle(&handle)
         ))
         .into_response()),
         Err(AppError::Validation(errors)) => {
-            thread_view(&state, &member, &handle, form.body, errors).await
+            thread_view(&state, &member, &handle, form.body, errors, None).await
         }
         Err(other) => Err(other.into()),
     }

@@ -29,6 +29,11 @@ pub struct Message {
     pub mine: bool,
     /// For messages to me: whether I have read it.
     pub read: bool,
+    /// In the answer to sending only, and only to the author, when the words
+    /// sound like a crisis: the crisis lines. The message went as written;
+    /// nobody else is told.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis_resources: Option<&'static [crate::safety::CrisisLine]>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -130,6 +135,7 @@ pub async fn send(
     tx.commit().await?;
     state.events.announce_all(&announce);
     state.jobs.wake();
+    let crisis = crate::safety::screen::screen(&body).resources();
     Ok(Message {
         id,
         from: me.handle.clone(),
@@ -137,6 +143,7 @@ pub async fn send(
         created_at: now,
         mine: true,
         read: false,
+        crisis_resources: crisis,
     })
 }
 
@@ -182,6 +189,7 @@ pub async fn read(
                 created_at: r.created_at,
                 mine,
                 read: mine || r.read_at.is_some(),
+                crisis_resources: None,
             }
         })
         .collect();

@@ -14,6 +14,7 @@ backend_tests!(
     reading_marks_messages_and_their_notice_read,
     sending_is_throttled_per_member,
     the_conversation_walk_shows_no_leak,
+    crisis_words_show_the_author_the_lines_and_nobody_else,
 );
 
 async fn pair(app: &TestApp) -> (String, String) {
@@ -271,4 +272,45 @@ async fn the_conversation_walk_shows_no_leak(b: Backend) {
     }
     let (_, list) = app.get("/api/v1/conversations", &stranger).await;
     assert_eq!(list, json!([]));
+}
+
+async fn crisis_words_show_the_author_the_lines_and_nobody_else(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (river, sky) = pair(&app).await;
+    let (status, sent) = send(&app, &river, "sky", "I don't want to be here anymore").await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let lines = sent["crisis_resources"]
+        .as_array()
+        .expect("the author sees the lines");
+    assert!(lines.iter().any(|l| l["how"] == "Call or text 988"));
+    // Delivered as written; the reader's view carries no flag.
+    let (_, page) = app.get("/api/v1/conversations/river/messages", &sky).await;
+    assert_eq!(
+        page["messages"][0]["body"],
+        "I don't want to be here anymore"
+    );
+    assert!(!page.to_string().contains("crisis_resources"));
+    let (_, mine) = app.get("/api/v1/conversations/sky/messages", &river).await;
+    assert!(!mine.to_string().contains("crisis_resources"));
+    let (_, ordinary) = send(&app, &river, "sky", "Thanks for listening today").await;
+    assert!(ordinary.get("crisis_resources").is_none(), "{ordinary}");
+    // The page shows the author the lines at the top.
+    let browser = crate::support::browser::Browser::new(&app);
+    browser.log_in("river", crate::support::app::PASSWORD).await;
+    let thread = browser.get("/conversations/sky").await;
+    let page = browser
+        .post(
+            "/conversations/sky",
+            &[("csrf", &thread.csrf()), ("body", "I want to end my life")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("If you need someone right now"));
+    let page = browser
+        .post(
+            "/conversations/sky",
+            &[("csrf", &thread.csrf()), ("body", "See you at group")],
+        )
+        .await;
+    assert!(page.status.is_redirection());
 }
