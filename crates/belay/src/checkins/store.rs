@@ -234,15 +234,3 @@ pub async fn handle_and_zone(
         .fetch_optional(x)
         .await)
 }
-
-/// A member's handle and time zone, outside a transaction.
-pub async fn owner_handle_zone(
-    db: &Db,
-    member: MemberId,
-) -> sqlx::Result<Option<(String, String)>> {
-    const SQL: &str = "select handle, time_zone from member where id = $1";
-    on_db!(db, |p| sqlx::query_as(SQL)
-        .bind(member)
-        .fetch_optional(p)
-        .await)
-}

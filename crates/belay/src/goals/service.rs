@@ -44,10 +44,10 @@ pub struct Goal {
 }
 
 impl Goal {
-    fn from_row(r: GoalRow, handle: &str) -> Self {
+    fn from_row(r: GoalRow) -> Self {
         Self {
             id: r.id,
-            handle: handle.to_owned(),
+            handle: r.handle,
             title: r.title,
             why: r.why,
             cadence: Cadence::parse(&r.cadence).unwrap_or(Cadence::Once),
@@ -121,35 +121,28 @@ pub async fn create(
 /// My goals: active first, then completed, then archived.
 pub async fn mine(state: &AppState, me: &AuthMember) -> AppResult<Vec<Goal>> {
     let rows = store::mine(&state.db, me.id, &periods_for(state, me.time_zone)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Goal::from_row(r, &me.handle))
-        .collect())
+    Ok(rows.into_iter().map(Goal::from_row).collect())
 }
 
 /// A goal: mine, or a partner's through their goals grant (404 otherwise).
 pub async fn get(state: &AppState, me: &AuthMember, id: GoalId) -> AppResult<GoalDetail> {
-    // Periods are the owner's; for a partner's goal the day may differ by a
-    // time zone, so read the row first and recount in the owner's zone.
-    let row = store::visible(&state.db, id, me.id, &periods_for(state, me.time_zone))
+    let mine_periods = periods_for(state, me.time_zone);
+    let row = store::visible(&state.db, id, me.id, &mine_periods)
         .await?
         .ok_or(AppError::NotFound)?;
     let mine = row.member_id == me.id;
-    let (row, handle) = if mine {
-        (row, me.handle.clone())
+    // Periods are the owner's: read again only if their day or week differs.
+    let owner_periods = periods_for(state, parse_time_zone(&row.time_zone).unwrap_or(Tz::UTC));
+    let row = if mine || owner_periods == mine_periods {
+        row
     } else {
-        let (handle, zone) = crate::checkins::store::owner_handle_zone(&state.db, row.member_id)
+        store::visible(&state.db, id, me.id, &owner_periods)
             .await?
-            .ok_or(AppError::NotFound)?;
-        let tz = parse_time_zone(&zone).unwrap_or(Tz::UTC);
-        let row = store::visible(&state.db, id, me.id, &periods_for(state, tz))
-            .await?
-            .ok_or(AppError::NotFound)?;
-        (row, handle)
+            .ok_or(AppError::NotFound)?
     };
     let entries = store::entries(&state.db, id, 50).await?;
     Ok(GoalDetail {
-        goal: Goal::from_row(row, &handle),
+        goal: Goal::from_row(row),
         entries: entries
             .into_iter()
             .map(|e| Progress {
@@ -173,10 +166,7 @@ pub async fn shared(state: &AppState, me: &AuthMember, handle: &str) -> AppResul
         .ok_or(AppError::NotFound)?;
     let tz = parse_time_zone(&owner.time_zone).unwrap_or(Tz::UTC);
     let rows = store::granted(&state.db, owner.id, me.id, &periods_for(state, tz)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Goal::from_row(r, &owner.handle))
-        .collect())
+    Ok(rows.into_iter().map(Goal::from_row).collect())
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

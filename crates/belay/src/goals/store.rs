@@ -16,6 +16,9 @@ use crate::{
 pub struct GoalRow {
     pub id: GoalId,
     pub member_id: MemberId,
+    /// The owner's handle and time zone (periods are counted in the owner's).
+    pub handle: String,
+    pub time_zone: String,
     pub title: String,
     pub why: String,
     pub cadence: String,
@@ -29,13 +32,14 @@ pub struct GoalRow {
 }
 
 /// `$p` is the start of the current period (a local date) for counting.
-const SELECT: &str = "select g.id, g.member_id, g.title, g.why, g.cadence, g.target, g.state,
+const SELECT: &str =
+    "select g.id, g.member_id, m.handle, m.time_zone, g.title, g.why, g.cadence, g.target, g.state,
         g.created_at, g.completed_at,
         (select count(*) from goal_progress p where p.goal_id = g.id) as progress,
         (select count(*) from goal_progress p where p.goal_id = g.id
             and p.local_date >= (case g.cadence when 'daily' then $p_day when 'weekly' then $p_week
                                  else '0001-01-01' end)) as this_period
-    from goal g";
+    from goal g join member m on m.id = g.member_id";
 
 /// Placeholders of the period starts, numbered for each query.
 fn select(day: &str, week: &str) -> String {
@@ -75,6 +79,7 @@ pub async fn count_kept(tx: &mut Tx, member: MemberId) -> sqlx::Result<i64> {
 }
 
 /// Period starts: today and the Monday of this week (local).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Periods {
     pub day: NaiveDate,
     pub week: NaiveDate,
