@@ -311,6 +311,99 @@ async function supportJourney(browser, base, checked, offOrigin, consoleErrors) 
   await partner.context.close();
 }
 
+// A workplace group: the organiser starts it private and invite-only and
+// makes an invite code; a colleague joins with the link and posts; the
+// organiser schedules a weekly meeting; the colleague puts "my meetings"
+// into their calendar and the feed holds the meeting.
+async function groupJourney(browser, base, checked, offOrigin, consoleErrors) {
+  const suffix = Date.now() % 1_000_000;
+  const organiser = await newMember(browser, base, `organiser_${suffix}`, offOrigin, consoleErrors);
+  const colleague = await newMember(browser, base, `colleague_${suffix}`, offOrigin, consoleErrors);
+  const page = organiser.page;
+  const name = `Acme recovery circle ${suffix}`;
+
+  await page.goto(`${base}/resources/start-a-group`);
+  await checkAccessibility(page, "guide: start a group", checked);
+  await page.getByRole("link", { name: "Groups" }).first().click();
+  await page.waitForURL(`${base}/groups`);
+  await checkAccessibility(page, "groups directory", checked);
+  await page.getByRole("link", { name: "Start a group" }).click();
+  await page.waitForURL(`${base}/groups/new`);
+  await page.fill("#name", name);
+  await page.getByLabel("At work").check();
+  await page.getByLabel("Private: only members know it exists").check();
+  await page.getByLabel("With an invite code only").check();
+  await checkAccessibility(page, "start a group", checked);
+  await page.getByRole("button", { name: "Start the group" }).click();
+  await page.waitForURL(/\/groups\/acme-recovery-circle-\d+$/);
+  const groupUrl = page.url();
+  await page.getByRole("link", { name: "Settings and invites" }).click();
+  await page.selectOption("#uses", "any");
+  await page.getByRole("button", { name: "Make an invite code" }).click();
+  const inviteUrl = await page.inputValue("#invite-url");
+  if (!inviteUrl.includes("/join-group/")) fail(`no invite link: ${inviteUrl}`);
+  await checkAccessibility(page, "group settings with invite", checked);
+
+  // The colleague can't see the group before joining, then joins by the link.
+  const logged = consoleErrors.length;
+  const hidden = await colleague.page.goto(groupUrl);
+  if (hidden.status() !== 404) fail(`a private group answered ${hidden.status()} to a stranger`);
+  // The browser logs the expected 404 as a failed load: not an error here.
+  for (let i = consoleErrors.length - 1; i >= logged; i--) {
+    if (consoleErrors[i].includes("404")) consoleErrors.splice(i, 1);
+  }
+  await colleague.page.goto(inviteUrl.replace(/^https?:\/\/[^/]+/, base));
+  await checkAccessibility(colleague.page, "invite landing", checked);
+  await colleague.page.getByRole("button", { name: `Join ${name}` }).click();
+  await colleague.page.waitForURL(groupUrl);
+  await colleague.page.fill("#title", "First week back");
+  await colleague.page.fill("#body", "Glad this exists. Coffee on Thursday? https://example.org/menu");
+  await colleague.page.getByRole("button", { name: "Post" }).click();
+  await colleague.page.waitForURL(/\/threads\/[0-9a-f-]{36}$/);
+  const link = colleague.page.locator(".body a[href='https://example.org/menu']");
+  if ((await link.count()) !== 1) fail("the link in the post is not clickable");
+  await checkAccessibility(colleague.page, "group thread", checked);
+
+  // The organiser sees it as new, and schedules the weekly meeting.
+  await page.goto(groupUrl);
+  await page.getByText("First week back").waitFor();
+  if ((await page.locator("#threads .badge").count()) !== 1) fail("the new thread is not marked unread");
+  await checkAccessibility(page, "group page", checked);
+  await page.getByRole("link", { name: "Schedule a meeting" }).click();
+  await page.fill("#name", "Monday lunch");
+  await page.getByLabel("Monday", { exact: true }).check();
+  await page.fill("#start_time", "12:30");
+  await page.fill("#end_time", "13:15");
+  await page.fill("#time_zone", zone);
+  await page.fill("#location", "Room 4B");
+  await checkAccessibility(page, "schedule a meeting", checked);
+  await page.getByRole("button", { name: "Save the meeting" }).click();
+  await page.waitForURL(/\/meetings\/acme-recovery-circle-\d+-monday-lunch$/);
+  await page.getByText("Mondays, 12:30-13:15 (America/Chicago)").waitFor();
+  await checkAccessibility(page, "meeting", checked);
+
+  // The colleague adds "my meetings" to their calendar.
+  await colleague.page.goto(`${base}/meetings/calendar`);
+  await colleague.page.getByRole("button", { name: "Make my calendar feed" }).click();
+  const feedUrl = await colleague.page.inputValue("#calendar-url");
+  await checkAccessibility(colleague.page, "my calendar feed", checked);
+  const feed = await colleague.page.request.get(feedUrl.replace(/^https?:\/\/[^/]+/, base));
+  const ics = await feed.text();
+  if (feed.status() !== 200 || !ics.includes("SUMMARY:Monday lunch") || !ics.includes("BEGIN:VTIMEZONE")) {
+    fail(`the calendar feed does not hold the meeting: ${feed.status()} ${ics.slice(0, 200)}`);
+  }
+  if (!ics.includes("RRULE:FREQ=WEEKLY;BYDAY=MO")) fail("the meeting is not weekly in the feed");
+
+  // The finder works for anyone, with the feed link in its head.
+  await colleague.page.goto(`${base}/meetings`);
+  const alternate = await colleague.page.locator('link[rel="alternate"][title="Meetings Feed"]').count();
+  if (alternate !== 1) fail("the finder has no Meeting Guide feed link");
+  await checkAccessibility(colleague.page, "meeting finder", checked);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: join(here, "..", "docs", "screenshots", "group.png"), fullPage: true });
+  await organiser.context.close();
+  await colleague.context.close();
+}
+
 async function main() {
   const server = startServer();
   const base = await server.address;
@@ -398,6 +491,7 @@ async function main() {
 
     await circleJourney(browser, base, checked, offOrigin, consoleErrors);
     await supportJourney(browser, base, checked, offOrigin, consoleErrors);
+    await groupJourney(browser, base, checked, offOrigin, consoleErrors);
 
     // Dark theme renders too (axe checks its contrast).
     const dark = await browser.newContext({ colorScheme: "dark", viewport: { width: 390, height: 844 } });

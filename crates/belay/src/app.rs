@@ -28,10 +28,10 @@ use crate::{
     db::{self, Db},
     discovery,
     events::{self, EventHub},
-    feed, goals, help, home,
+    feed, goals, groups, help, home,
     jobs::{self, JobQueue},
     mail::{Mailer, SmtpMailer},
-    notices, profile, reachout, safety,
+    meetings, notices, profile, reachout, safety,
     time::Clock,
     web,
 };
@@ -127,6 +127,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(goals::api::routes())
         .merge(feed::api::routes())
         .merge(help::api::routes())
+        .merge(groups::api::routes())
+        .merge(meetings::api::routes())
         .merge(circle::api::routes())
         .merge(discovery::api::routes())
         .merge(conversations::api::routes())
@@ -171,6 +173,9 @@ pub fn router(state: AppState) -> Router {
         .merge(goals::pages::routes())
         .merge(feed::pages::routes())
         .merge(help::pages::routes())
+        .merge(groups::pages::routes())
+        .merge(meetings::pages::routes())
+        .merge(meetings::api::feed_routes())
         .merge(circle::pages::routes())
         .merge(discovery::pages::routes())
         .merge(conversations::pages::routes())

@@ -245,3 +245,28 @@ impl FromRequestParts<AppState> for ApiMember {
         Ok(Self(member))
     }
 }
+
+/// An API caller who may be anonymous (public groups and meetings): the
+/// member when a token or session is given; a present but unusable token is
+/// still a 401, never a silent fall back to anonymous.
+pub struct MaybeApiMember(pub Option<AuthMember>);
+
+impl FromRequestParts<AppState> for MaybeApiMember {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return ApiMember::from_request_parts(parts, state)
+                .await
+                .map(|m| Self(Some(m.0)));
+        }
+        let member = resolve_visitor(parts, state).await?;
+        if member.is_some()
+            && !parts.method.is_safe()
+            && !same_origin(&parts.headers, &state.config.base_url)
+        {
+            return Err(AppError::Csrf);
+        }
+        Ok(Self(member))
+    }
+}

@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 
-pub use extract::{ApiMember, AuthMember, PageMember, Visitor};
+pub use extract::{ApiMember, AuthMember, MaybeApiMember, PageMember, Visitor};
 pub use model::{MemberId, Role, normalize_handle};
 
 pub fn api_routes() -> OpenApiRouter<AppState> {

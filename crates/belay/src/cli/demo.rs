@@ -42,6 +42,10 @@ pub struct DemoArgs {
     /// goals both ways (a home page with a full circle feed).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub circle: u32,
+    /// Posts in one public group ("demo-group", the first member its
+    /// organiser and the first 50 members in it), ten to a thread.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=2_000_000))]
+    pub group_posts: u32,
 }
 
 /// A small deterministic generator (SplitMix64): synthetic data needs
@@ -174,6 +178,11 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
             "the first member has {} connections sharing everything",
             others.len()
         );
+    }
+    if args.group_posts > 0 {
+        let members: Vec<MemberId> = first_members(&state, 50).await?;
+        insert_group_posts(&state, &members, args.group_posts as usize).await?;
+        println!("demo-group has {} posts", args.group_posts);
     }
     println!(
         "created {total} demo members (demo_river_1 and others); every one logs in with the password \"{DEMO_PASSWORD}\""
@@ -439,5 +448,127 @@ async fn insert_circle(state: &AppState, me: MemberId, others: &[MemberId]) -> a
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+async fn first_members(state: &AppState, n: i64) -> anyhow::Result<Vec<MemberId>> {
+    const SQL: &str = "select id from member order by created_at, handle_key limit $1";
+    Ok(crate::db::on_db!(&state.db, |x| sqlx::query_scalar(SQL)
+        .bind(n)
+        .fetch_all(x)
+        .await)?)
+}
+
+/// One public group with `posts` posts in threads of ten, written in
+/// batches of a few thousand rows.
+async fn insert_group_posts(
+    state: &AppState,
+    members: &[MemberId],
+    posts: usize,
+) -> anyhow::Result<()> {
+    use crate::groups::store as groups;
+    let now = state.clock.now();
+    let group = Uuid::new_v4();
+    let mut tx = state.db.begin_write().await?;
+    let g = groups::NewGroup {
+        id: group,
+        slug: "demo-group",
+        name: "Demo group",
+        kind: "peer",
+        formal: false,
+        visibility: "public",
+        join_policy: "open",
+        about: "A busy group for trying Belay and for benchmarks.",
+        contact_email: "",
+        contact_public: false,
+        imported: false,
+        created_by: members.first().copied(),
+    };
+    groups::insert_group(&mut tx, &g, now).await?;
+    for (i, m) in members.iter().enumerate() {
+        let role = if i == 0 { "organiser" } else { "member" };
+        groups::upsert_member(&mut tx, group, *m, role, "active", now).await?;
+    }
+    tx.commit().await?;
+    let bar = ProgressBar::new(posts as u64).with_style(
+        ProgressStyle::with_template("posts {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let threads = posts.div_ceil(10);
+    let per_batch = 300;
+    let mut written = 0;
+    for first in (0..threads).step_by(per_batch) {
+        let last = (first + per_batch).min(threads);
+        let mut tx = state.db.begin_write().await?;
+        let mut thread_rows = Vec::new();
+        let mut post_rows = Vec::new();
+        for t in first..last {
+            let id = Uuid::now_v7();
+            let at = now - chrono::Duration::minutes((threads - t) as i64 * 7);
+            let author = members[t % members.len()];
+            let n = 10.min(posts - t * 10);
+            thread_rows.push((
+                id,
+                author,
+                format!("Thread {t}: how did this week go?"),
+                n as i64 - 1,
+                at,
+                at + chrono::Duration::minutes(n as i64),
+            ));
+            for p in 0..n {
+                let who = members[(t + p) % members.len()];
+                post_rows.push((
+                    Uuid::now_v7(),
+                    id,
+                    who,
+                    format!(
+                        "Post {p} in thread {t}. One day at a time; thank you all for being here."
+                    ),
+                    at + chrono::Duration::minutes(p as i64),
+                ));
+            }
+        }
+        let sql = format!(
+            "insert into group_thread (id, group_id, author_id, title, reply_count, created_at, last_activity_at) values {}",
+            crate::db::values_placeholders(thread_rows.len(), 7)
+        );
+        crate::db::on_tx!(&mut tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (id, author, title, replies, at, last) in &thread_rows {
+                q = q
+                    .bind(id)
+                    .bind(group)
+                    .bind(author)
+                    .bind(title)
+                    .bind(replies)
+                    .bind(at)
+                    .bind(last);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        for chunk in post_rows.chunks(1000) {
+            let sql = format!(
+                "insert into group_post (id, thread_id, group_id, author_id, body, created_at) values {}",
+                crate::db::values_placeholders(chunk.len(), 6)
+            );
+            crate::db::on_tx!(&mut tx, |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for (id, thread, who, body, at) in chunk {
+                    q = q
+                        .bind(id)
+                        .bind(thread)
+                        .bind(group)
+                        .bind(who)
+                        .bind(body)
+                        .bind(at);
+                }
+                q.execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        tx.commit().await?;
+        written += post_rows.len();
+        bar.set_position(written as u64);
+    }
+    bar.finish_and_clear();
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod meetings;
 mod serve;
 
 use std::path::PathBuf;
@@ -64,6 +65,10 @@ pub enum Command {
     Admin(admin::AdminCommand),
     /// Fill the instance with realistic synthetic members, clocks and profiles.
     Demo(demo::DemoArgs),
+    /// Import a Meeting Guide JSON feed into groups (re-import updates by slug).
+    ImportMeetings(meetings::ImportArgs),
+    /// Write the instance's public weekly meetings as a Meeting Guide JSON feed.
+    ExportMeetings(meetings::ExportArgs),
 }
 
 impl Cli {
@@ -129,6 +134,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Migrate => migrate(config).await,
             Command::Admin(cmd) => admin::run(config, cmd).await,
             Command::Demo(args) => demo::run(config, args).await,
+            Command::ImportMeetings(args) => meetings::import(config, args).await,
+            Command::ExportMeetings(args) => meetings::export(config, args).await,
         }
     })
 }

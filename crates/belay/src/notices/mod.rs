@@ -268,6 +268,31 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             "{} found help for their request this time. Thank you for offering.",
             s("from")
         ),
+        "group_post" => format!("{} posted in {}.", s("from"), s("group")),
+        "group_mention" => format!("{} mentioned you in {}.", s("from"), s("group")),
+        "group_join_request" => format!("{} asked to join {}.", s("from"), s("group")),
+        "group_approved" => format!("Welcome: you are now a member of {}.", s("group")),
+        "group_report" => format!("There is a new report to look at in {}.", s("group")),
+        "group_moderation" => match s("action").as_str() {
+            "hide" => format!(
+                "A moderator of {} hid one of your posts: {}",
+                s("group"),
+                s("reason")
+            ),
+            "restore" => format!("A moderator of {} restored your post.", s("group")),
+            "warn" => format!(
+                "A moderator of {} sent you a warning: {}",
+                s("group"),
+                s("reason")
+            ),
+            "remove" => format!("You were removed from {}: {}", s("group"), s("reason")),
+            "ban" => format!(
+                "You can no longer take part in {}: {}",
+                s("group"),
+                s("reason")
+            ),
+            _ => format!("A moderator of {} took an action about you.", s("group")),
+        },
         _ => "You have a new notice.".to_owned(),
     }
 }
@@ -284,6 +309,13 @@ pub fn link_of(kind: &str, payload: &serde_json::Value) -> Option<String> {
         "help_request" | "help_offer" | "help_accepted" | "help_filled" | "help_cancelled" => {
             s("request").map(|id| format!("/help-requests/{id}"))
         }
+        "group_post" | "group_mention" => match (s("slug"), s("thread")) {
+            (Some(g), Some(t)) => Some(format!("/groups/{g}/threads/{t}")),
+            _ => None,
+        },
+        "group_join_request" => s("slug").map(|g| format!("/groups/{g}/members")),
+        "group_report" => s("slug").map(|g| format!("/groups/{g}/moderation")),
+        "group_approved" | "group_moderation" => s("slug").map(|g| format!("/groups/{g}")),
         k if k.starts_with("reach_out") => s("reach_out").map(|id| format!("/reach-out/{id}")),
         _ => None,
     }

@@ -70,6 +70,7 @@ macro_rules! tag_enum {
         }
     };
 }
+pub(crate) use tag_enum;
 
 tag_enum!(
     /// What a member is recovering from (one or several).

@@ -37,6 +37,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Each field with its messages, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
+        self.0.iter()
+    }
+
     /// The first message for a field, for forms that show one line each.
     pub fn first(&self, field: &str) -> Option<&str> {
         self.0

@@ -4,7 +4,7 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::{Backend, app::Storage};
 
-fn belay(storage: &Storage, args: &[&str]) -> Output {
+pub fn belay(storage: &Storage, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_belay"));
     cmd.args(args)
         .env("BELAY_DATA_DIR", storage.data_dir())

@@ -197,6 +197,11 @@ impl TestApp {
         }
     }
 
+    /// Where the database lives, for running the binary against it.
+    pub fn storage(&self) -> &Storage {
+        &self._storage
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -1,0 +1,632 @@
+//! Meeting use-cases shared by the pages and the API: a group's meetings
+//! (organisers and moderators schedule them), one occurrence cancelled or
+//! moved, the finder across public groups, and the calendar feeds.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    ics,
+    model::{self, Exception, MeetingInput, Occurrence, day_list},
+    store::{self, Filter, MeetingRow},
+};
+use crate::{
+    accounts::{AuthMember, MemberId, token},
+    app::AppState,
+    groups::{model::slugify, service as groups, store as group_store},
+    web::error::{AppError, AppResult, FieldErrors},
+};
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TypeView {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct OccurrenceView {
+    /// The occurrence's own local date (the key to cancel or move it).
+    pub date: NaiveDate,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Start in the viewer's zone, e.g. "Mon 7 Dec, 19:00".
+    pub local: String,
+    pub cancelled: bool,
+    pub moved: bool,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Meeting {
+    pub slug: String,
+    pub name: String,
+    pub group: String,
+    pub group_name: String,
+    /// `weekly`, `monthly` or `once`.
+    pub frequency: String,
+    /// 0 (Sunday) ..= 6.
+    pub days: Vec<u8>,
+    pub month_week: Option<i64>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    /// Local `HH:MM` in `time_zone`.
+    pub start_time: String,
+    pub end_time: String,
+    pub time_zone: String,
+    /// "Mondays and Thursdays, 19:00-20:30 (America/New_York)".
+    pub schedule: String,
+    pub location: String,
+    pub formatted_address: String,
+    pub location_notes: String,
+    pub approximate: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub region: String,
+    pub conference_url: String,
+    pub conference_url_notes: String,
+    pub conference_phone: String,
+    pub conference_phone_notes: String,
+    pub types: Vec<TypeView>,
+    pub notes: String,
+    pub active: bool,
+    pub online: bool,
+    pub in_person: bool,
+    /// The next few occurrences (cancelled ones marked).
+    pub next: Vec<OccurrenceView>,
+    pub url: String,
+}
+
+/// "Mon 7 Dec, 19:00" in `tz`.
+pub fn local_label(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string()
+}
+
+pub fn view(
+    state: &AppState,
+    m: &MeetingRow,
+    ex: &[Exception],
+    viewer_tz: Option<Tz>,
+    now: DateTime<Utc>,
+    count: usize,
+) -> Meeting {
+    let schedule = m.schedule();
+    let tz = viewer_tz
+        .or(schedule.as_ref().map(|s| s.tz))
+        .unwrap_or(Tz::UTC);
+    let next: Vec<OccurrenceView> = match &schedule {
+        Some(s) if m.active && count > 0 => model::upcoming(s, ex, now, count)
+            .into_iter()
+            .map(|o: Occurrence| OccurrenceView {
+                date: o.date,
+                start: o.start,
+                end: o.end,
+                local: local_label(o.start, tz),
+                cancelled: o.cancelled,
+                moved: o.moved,
+                note: o.note,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let described = schedule
+        .as_ref()
+        .map(|s| {
+            format!(
+                "{}, {}-{} ({})",
+                s.describe(),
+                m.start_time,
+                m.end_time,
+                m.time_zone
+            )
+        })
+        .unwrap_or_default();
+    Meeting {
+        slug: m.slug.clone(),
+        name: m.name.clone(),
+        group: m.group_slug.clone(),
+        group_name: m.group_name.clone(),
+        frequency: m.frequency.clone(),
+        days: day_list(u8::try_from(m.days).unwrap_or(0)),
+        month_week: m.month_week,
+        starts_on: m.starts_on,
+        ends_on: m.ends_on,
+        start_time: m.start_time.clone(),
+        end_time: m.end_time.clone(),
+        time_zone: m.time_zone.clone(),
+        schedule: described,
+        location: m.location.clone(),
+        formatted_address: m.formatted_address.clone(),
+        location_notes: m.location_notes.clone(),
+        approximate: m.approximate,
+        latitude: m.latitude,
+        longitude: m.longitude,
+        region: m.region.clone(),
+        conference_url: m.conference_url.clone(),
+        conference_url_notes: m.conference_url_notes.clone(),
+        conference_phone: m.conference_phone.clone(),
+        conference_phone_notes: m.conference_phone_notes.clone(),
+        types: model::types_of(&m.types)
+            .into_iter()
+            .map(|c| TypeView {
+                name: model::type_name(&c).unwrap_or_default().to_owned(),
+                code: c,
+            })
+            .collect(),
+        notes: m.notes.clone(),
+        active: m.active,
+        online: !m.conference_url.is_empty() || !m.conference_phone.is_empty(),
+        in_person: !m.formatted_address.is_empty() && !m.approximate,
+        next,
+        url: format!(
+            "{}/meetings/{}",
+            state.config.base_url.as_str().trim_end_matches('/'),
+            m.slug
+        ),
+    }
+}
+
+fn zone_of(me: Option<&AuthMember>) -> Option<Tz> {
+    me.map(|m| m.time_zone)
+}
+
+fn today_in(tz: &str, now: DateTime<Utc>) -> NaiveDate {
+    model::parse_zone(tz)
+        .map(|tz| now.with_timezone(&tz).date_naive())
+        .unwrap_or_else(|| now.date_naive())
+}
+
+/// Schedules a meeting for a group (its organisers and moderators).
+#[tracing::instrument(skip_all, fields(member.id = %me.id))]
+pub async fn create(
+    state: &AppState,
+    me: &AuthMember,
+    group: &str,
+    input: &MeetingInput,
+) -> AppResult<Meeting> {
+    let now = state.clock.now();
+    let checked =
+        model::check(input, today_in(&input.time_zone, now)).map_err(AppError::Validation)?;
+    let a = groups::access(state, group, Some(me.id)).await?;
+    a.require_moderator()?;
+    let base = slugify(&format!("{} {}", a.row.slug, checked.name));
+    let mut tx = state.db.begin_write().await?;
+    let taken = group_store::slugs_like(&mut tx, group_store::Table::Meetings, &base).await?;
+    let slug = group_store::free_slug(&base, &taken);
+    store::upsert(&mut tx, Uuid::new_v4(), a.id(), &slug, &checked, now).await?;
+    tx.commit().await?;
+    get(state, Some(me), &slug).await
+}
+
+/// A meeting whose group the viewer may see (404 otherwise).
+async fn find(state: &AppState, viewer: Option<MemberId>, slug: &str) -> AppResult<MeetingRow> {
+    if slug.len() > 200 {
+        return Err(AppError::NotFound);
+    }
+    store::visible(&state.db, slug, viewer)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn exceptions(state: &AppState, meeting: Uuid) -> AppResult<Vec<Exception>> {
+    Ok(store::exceptions_of(&state.db, meeting)
+        .await?
+        .iter()
+        .map(store::ExceptionRow::exception)
+        .collect())
+}
+
+pub async fn get(state: &AppState, me: Option<&AuthMember>, slug: &str) -> AppResult<Meeting> {
+    let m = find(state, me.map(|m| m.id), slug).await?;
+    let ex = exceptions(state, m.id).await?;
+    Ok(view(state, &m, &ex, zone_of(me), state.clock.now(), 6))
+}
+
+/// The group's organisers and moderators may change its meetings.
+async fn editable(state: &AppState, me: &AuthMember, slug: &str) -> AppResult<MeetingRow> {
+    let m = find(state, Some(me.id), slug).await?;
+    let a = groups::access(state, &m.group_slug, Some(me.id)).await?;
+    a.require_moderator()?;
+    Ok(m)
+}
+
+pub async fn update(
+    state: &AppState,
+    me: &AuthMember,
+    slug: &str,
+    input: &MeetingInput,
+) -> AppResult<Meeting> {
+    let now = state.clock.now();
+    let checked =
+        model::check(input, today_in(&input.time_zone, now)).map_err(AppError::Validation)?;
+    let m = editable(state, me, slug).await?;
+    let mut tx = state.db.begin_write().await?;
+    store::upsert(&mut tx, m.id, m.group_id, &m.slug, &checked, now).await?;
+    tx.commit().await?;
+    get(state, Some(me), slug).await
+}
+
+pub async fn delete(state: &AppState, me: &AuthMember, slug: &str) -> AppResult<()> {
+    let m = editable(state, me, slug).await?;
+    let mut tx = state.db.begin_write().await?;
+    store::delete(&mut tx, m.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn parse_date(raw: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldErrors::single("date", "must be a date (YYYY-MM-DD)"))
+}
+
+/// Cancels one occurrence, or moves it to another local start and end.
+pub async fn change_occurrence(
+    state: &AppState,
+    me: &AuthMember,
+    slug: &str,
+    date: &str,
+    moved: Option<(&str, &str)>,
+    note: &str,
+) -> AppResult<Meeting> {
+    let on_date = parse_date(date)?;
+    let mut e = FieldErrors::new();
+    let note = crate::profile::model::check_text("note", note, model::TEXT_MAX, &mut e);
+    let moved = match moved {
+        None => None,
+        Some((a, b)) => {
+            let parse = |raw: &str, field: &str, e: &mut FieldErrors| {
+                let t = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok();
+                if t.is_none() {
+                    e.add(field, "must be a local date and time (YYYY-MM-DDTHH:MM)");
+                }
+                t
+            };
+            let (a, b) = (parse(a, "start", &mut e), parse(b, "end", &mut e));
+            match (a, b) {
+                (Some(a), Some(b)) if b <= a || b - a > Duration::hours(12) => {
+                    e.add("end", "must be after the start, and within 12 hours of it");
+                    None
+                }
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            }
+        }
+    };
+    e.into_result()?;
+    let m = editable(state, me, slug).await?;
+    let schedule = m.schedule().ok_or(AppError::NotFound)?;
+    if !schedule.falls_on(on_date) {
+        return Err(FieldErrors::single(
+            "date",
+            "the meeting doesn't happen on that date",
+        ));
+    }
+    let now = state.clock.now();
+    let ex = Exception {
+        on_date,
+        cancelled: moved.is_none(),
+        moved,
+        note,
+    };
+    let mut tx = state.db.begin_write().await?;
+    store::set_exception(&mut tx, m.id, &ex, now).await?;
+    tx.commit().await?;
+    get(state, Some(me), slug).await
+}
+
+/// Puts a cancelled or moved occurrence back as scheduled.
+pub async fn restore_occurrence(
+    state: &AppState,
+    me: &AuthMember,
+    slug: &str,
+    date: &str,
+) -> AppResult<Meeting> {
+    let on_date = parse_date(date)?;
+    let m = editable(state, me, slug).await?;
+    let mut tx = state.db.begin_write().await?;
+    if !store::clear_exception(&mut tx, m.id, on_date, state.clock.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    get(state, Some(me), slug).await
+}
+
+/// A group's meetings, when the viewer may see the group.
+pub async fn of_group(
+    state: &AppState,
+    me: Option<&AuthMember>,
+    group: &str,
+) -> AppResult<Vec<Meeting>> {
+    let a = groups::access(state, group, me.map(|m| m.id)).await?;
+    if a.row.visibility == "private" {
+        a.require_member()?;
+    }
+    let rows = store::of_group(&state.db, a.id()).await?;
+    let ex = exceptions_by_meeting(state).await?;
+    let now = state.clock.now();
+    Ok(rows
+        .iter()
+        .map(|m| {
+            view(
+                state,
+                m,
+                ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
+                zone_of(me),
+                now,
+                3,
+            )
+        })
+        .collect())
+}
+
+async fn exceptions_by_meeting(state: &AppState) -> AppResult<HashMap<Uuid, Vec<Exception>>> {
+    let from = state.clock.now().date_naive() - Duration::days(400);
+    let mut map: HashMap<Uuid, Vec<Exception>> = HashMap::new();
+    for r in store::exceptions_from(&state.db, from).await? {
+        map.entry(r.meeting_id).or_default().push(r.exception());
+    }
+    Ok(map)
+}
+
+// ---- the finder -------------------------------------------------------------
+
+/// The finder's query as given.
+#[derive(Clone, Debug, Default)]
+pub struct FindQuery {
+    pub day: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub r#type: Option<String>,
+    pub online: Option<String>,
+    pub near: Option<String>,
+    pub q: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FinderResult {
+    pub meetings: Vec<Meeting>,
+    /// At most 200 are listed; narrow the search for the rest.
+    pub more: bool,
+}
+
+fn check_find(q: &FindQuery, today: NaiveDate) -> AppResult<Filter> {
+    let mut e = FieldErrors::new();
+    let mut f = Filter {
+        after: "00:00".into(),
+        before: "24:00".into(),
+        today,
+        ..Filter::default()
+    };
+    if let Some(day) = q.day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        for d in day.split(',') {
+            match d.trim().parse::<u8>() {
+                Ok(d) if d < 7 => f.days |= 1 << d,
+                _ => e.add(
+                    "day",
+                    "must be 0 (Sunday) to 6 (Saturday), or several with commas",
+                ),
+            }
+        }
+    }
+    for (raw, field, slot) in [
+        (&q.after, "after", &mut f.after),
+        (&q.before, "before", &mut f.before),
+    ] {
+        if let Some(r) = raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            match model::parse_time(r) {
+                Some(t) => *slot = t.format("%H:%M").to_string(),
+                None => e.add(field, "must be a time of day like 18:00"),
+            }
+        }
+    }
+    if let Some(t) = q.r#type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match model::types().get_key_value(t) {
+            Some((code, _)) => f.type_code = code.clone(),
+            None => e.add("type", "is not a Meeting Guide type code"),
+        }
+    }
+    f.attendance = match q.online.as_deref().map(str::trim) {
+        None | Some("") | Some("any") => 0,
+        Some("true" | "yes" | "online") => 1,
+        Some("false" | "no" | "in_person") => 2,
+        Some(_) => {
+            e.add("online", "must be true (online), false (in person) or any");
+            0
+        }
+    };
+    if let Some(n) = q.near.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let parts: Vec<f64> = n.split(',').filter_map(|p| p.trim().parse().ok()).collect();
+        match parts.as_slice() {
+            [lat, lng] if lat.abs() <= 90.0 && lng.abs() <= 180.0 => f.near = Some((*lat, *lng)),
+            _ => e.add(
+                "near",
+                "must be a latitude and longitude, like 41.88,-87.63",
+            ),
+        }
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim) {
+        if text.chars().count() > 100 {
+            e.add("q", "must be at most 100 characters");
+        }
+        f.q = text.to_owned();
+    }
+    e.into_result()?;
+    Ok(f)
+}
+
+pub async fn find_meetings(
+    state: &AppState,
+    me: Option<&AuthMember>,
+    q: &FindQuery,
+) -> AppResult<FinderResult> {
+    let now = state.clock.now();
+    let f = check_find(q, now.date_naive() - Duration::days(1))?;
+    let rows = store::find(&state.db, &f).await?;
+    let more = rows.len() >= 200;
+    let ex = exceptions_by_meeting(state).await?;
+    let meetings = rows
+        .iter()
+        .map(|m| {
+            view(
+                state,
+                m,
+                ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
+                zone_of(me),
+                now,
+                1,
+            )
+        })
+        .collect();
+    Ok(FinderResult { meetings, more })
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NowAndNext {
+    /// Public meetings under way now.
+    pub now: Vec<Meeting>,
+    /// The next public meetings to start (within the next 24 hours).
+    pub next: Vec<Meeting>,
+}
+
+/// "Happening now" and "next up", across zones: each meeting's own local
+/// day and time decide (cancelled occurrences left out).
+pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResult<NowAndNext> {
+    let now = state.clock.now();
+    // Candidates: meetings on any weekday that is "today" somewhere.
+    let f = Filter {
+        after: "00:00".into(),
+        before: "24:00".into(),
+        today: now.date_naive() - Duration::days(1),
+        ..Filter::default()
+    };
+    let mut candidates: Vec<MeetingRow> = Vec::new();
+    // Three UTC weekdays cover every zone's today and tomorrow.
+    for offset in [-1i64, 0, 1] {
+        let d = (now + Duration::days(offset)).date_naive();
+        let mut fd = f.clone();
+        fd.days = 1 << model::day_of(d);
+        // Around the current hour in every zone: no time filter, but the
+        // result is bounded by the finder's page size per day.
+        candidates.extend(store::find(&state.db, &fd).await?);
+    }
+    candidates.sort_by(|a, b| a.slug.cmp(&b.slug));
+    candidates.dedup_by(|a, b| a.slug == b.slug);
+    let ex = exceptions_by_meeting(state).await?;
+    let mut live: Vec<(DateTime<Utc>, Meeting)> = Vec::new();
+    let mut soon: Vec<(DateTime<Utc>, Meeting)> = Vec::new();
+    for m in &candidates {
+        let Some(s) = m.schedule() else { continue };
+        let e = ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(o) = model::upcoming(&s, e, now, 3)
+            .into_iter()
+            .find(|o| !o.cancelled)
+        {
+            let v = view(state, m, e, zone_of(me), now, 1);
+            if o.start <= now {
+                live.push((o.start, v));
+            } else if o.start - now <= Duration::hours(24) {
+                soon.push((o.start, v));
+            }
+        }
+    }
+    live.sort_by_key(|(t, _)| *t);
+    soon.sort_by_key(|(t, _)| *t);
+    Ok(NowAndNext {
+        now: live.into_iter().take(20).map(|(_, m)| m).collect(),
+        next: soon.into_iter().take(20).map(|(_, m)| m).collect(),
+    })
+}
+
+// ---- calendar feeds ----------------------------------------------------------
+
+/// A group's meetings as iCalendar (anyone who may see the group).
+pub async fn group_ics(
+    state: &AppState,
+    me: Option<&AuthMember>,
+    group: &str,
+) -> AppResult<String> {
+    let a = groups::access(state, group, me.map(|m| m.id)).await?;
+    if a.row.visibility == "private" {
+        a.require_member()?;
+    }
+    let rows = store::of_group(&state.db, a.id()).await?;
+    calendar(state, &format!("{} meetings", a.row.name), rows).await
+}
+
+async fn calendar(state: &AppState, name: &str, rows: Vec<MeetingRow>) -> AppResult<String> {
+    let mut ex = exceptions_by_meeting(state).await?;
+    let pairs: Vec<(MeetingRow, Vec<Exception>)> = rows
+        .into_iter()
+        .map(|m| {
+            let e = ex.remove(&m.id).unwrap_or_default();
+            (m, e)
+        })
+        .collect();
+    Ok(ics::calendar(
+        name,
+        &pairs,
+        state.config.base_url.as_str(),
+        state.clock.now(),
+    ))
+}
+
+/// "My meetings": every meeting of every group I am in, for a calendar app
+/// that has only the token in its URL.
+pub async fn member_ics(state: &AppState, token_value: &str) -> AppResult<String> {
+    if !token::looks_like_token(token_value) {
+        return Err(AppError::NotFound);
+    }
+    let (member, _) = store::member_by_calendar_token(&state.db, &token::hash_token(token_value))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = store::of_member(&state.db, member).await?;
+    calendar(state, "My meetings on Belay", rows).await
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CalendarFeed {
+    /// The private feed's address (shown once; make a new one to replace it).
+    pub url: String,
+    /// The same for calendar apps that open `webcal://`.
+    pub webcal: String,
+}
+
+/// A new private feed address; any older one stops working.
+pub async fn new_calendar_token(state: &AppState, me: &AuthMember) -> AppResult<CalendarFeed> {
+    let t = token::random_token();
+    let mut tx = state.db.begin_write().await?;
+    store::set_calendar_token(&mut tx, me.id, &token::hash_token(&t), state.clock.now()).await?;
+    tx.commit().await?;
+    let base = state.config.base_url.as_str().trim_end_matches('/');
+    let url = format!("{base}/me/meetings.ics?token={t}");
+    let webcal = format!("webcal://{}", url.split("://").nth(1).unwrap_or(&url));
+    Ok(CalendarFeed { url, webcal })
+}
+
+pub async fn revoke_calendar_token(state: &AppState, me: &AuthMember) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let done = store::revoke_calendar_token(&mut tx, me.id).await?;
+    tx.commit().await?;
+    if done {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The Meeting Guide feed of the instance's public weekly meetings.
+pub async fn meeting_guide(state: &AppState) -> AppResult<Vec<super::feed::FeedMeeting>> {
+    let rows = store::public_weekly(&state.db).await?;
+    Ok(super::feed::export(&rows, state.config.base_url.as_str()))
+}
+
+/// For a minute-precise "now" in tests and pages.
+pub fn minute(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now)
+}

@@ -1,0 +1,443 @@
+//! Meeting SQL. Who may see a meeting follows its group: any group's
+//! meetings are read through a query that checks the group's visibility
+//! (public and unlisted to anyone with the link, private to active members
+//! only); the finder and the Meeting Guide feed read public groups only.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use super::model::{Checked, Exception, Frequency, Schedule, types_column};
+use crate::{
+    accounts::MemberId,
+    db::{Db, Tx, on_db, on_tx},
+};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MeetingRow {
+    pub id: Uuid,
+    pub group_id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub frequency: String,
+    pub days: i64,
+    pub month_week: Option<i64>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub start_time: String,
+    pub end_time: String,
+    pub time_zone: String,
+    pub location: String,
+    pub formatted_address: String,
+    pub location_notes: String,
+    pub approximate: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub region: String,
+    pub conference_url: String,
+    pub conference_url_notes: String,
+    pub conference_phone: String,
+    pub conference_phone_notes: String,
+    pub types: String,
+    pub notes: String,
+    pub active: bool,
+    pub sequence: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub group_slug: String,
+    pub group_name: String,
+    pub group_visibility: String,
+    pub group_contact: String,
+}
+
+impl MeetingRow {
+    /// The schedule, or `None` for a row no check would have let in.
+    pub fn schedule(&self) -> Option<Schedule> {
+        let start = super::model::parse_time(&self.start_time)?;
+        let end = super::model::parse_time(&self.end_time)?;
+        Some(Schedule {
+            frequency: Frequency::parse(&self.frequency)?,
+            days: u8::try_from(self.days).ok()?,
+            month_week: self.month_week.and_then(|w| i8::try_from(w).ok()),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            start,
+            minutes: (end - start).num_minutes().rem_euclid(24 * 60).max(1),
+            tz: super::model::parse_zone(&self.time_zone)?,
+        })
+    }
+}
+
+const COLUMNS: &str = "m.id, m.group_id, m.slug, m.name, m.frequency, m.days, m.month_week,
+    m.starts_on, m.ends_on, m.start_time, m.end_time, m.time_zone, m.location,
+    m.formatted_address, m.location_notes, m.approximate, m.latitude, m.longitude, m.region,
+    m.conference_url, m.conference_url_notes, m.conference_phone, m.conference_phone_notes,
+    m.types, m.notes, m.active, m.sequence, m.created_at, m.updated_at,
+    g.slug as group_slug, g.name as group_name, g.visibility as group_visibility,
+    case when g.contact_public then g.contact_email else '' end as group_contact";
+
+/// Writes a checked meeting: a new row, or (same slug) an update that
+/// bumps its iCalendar sequence.
+pub async fn upsert(
+    tx: &mut Tx,
+    id: Uuid,
+    group: Uuid,
+    slug: &str,
+    m: &Checked,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    const SQL: &str = "insert into meeting (id, group_id, slug, name, frequency, days, month_week,
+            starts_on, ends_on, start_time, end_time, time_zone, location, formatted_address,
+            location_notes, approximate, latitude, longitude, region, conference_url,
+            conference_url_notes, conference_phone, conference_phone_notes, types, notes, active,
+            created_at, updated_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+            $19, $20, $21, $22, $23, $24, $25, $26, $27, $27)
+        on conflict (slug) do update set group_id = excluded.group_id, name = excluded.name,
+            frequency = excluded.frequency, days = excluded.days, month_week = excluded.month_week,
+            starts_on = excluded.starts_on, ends_on = excluded.ends_on,
+            start_time = excluded.start_time, end_time = excluded.end_time,
+            time_zone = excluded.time_zone, location = excluded.location,
+            formatted_address = excluded.formatted_address,
+            location_notes = excluded.location_notes, approximate = excluded.approximate,
+            latitude = excluded.latitude, longitude = excluded.longitude, region = excluded.region,
+            conference_url = excluded.conference_url,
+            conference_url_notes = excluded.conference_url_notes,
+            conference_phone = excluded.conference_phone,
+            conference_phone_notes = excluded.conference_phone_notes, types = excluded.types,
+            notes = excluded.notes, active = excluded.active,
+            sequence = meeting.sequence + 1, updated_at = excluded.updated_at
+        returning id";
+    let s = &m.schedule;
+    on_tx!(tx, |x| sqlx::query_scalar(SQL)
+        .bind(id)
+        .bind(group)
+        .bind(slug)
+        .bind(&m.name)
+        .bind(s.frequency.key())
+        .bind(i64::from(s.days))
+        .bind(s.month_week.map(i64::from))
+        .bind(s.starts_on)
+        .bind(s.ends_on)
+        .bind(s.start.format("%H:%M").to_string())
+        .bind(s.end_time().format("%H:%M").to_string())
+        .bind(s.tz.name())
+        .bind(&m.location)
+        .bind(&m.formatted_address)
+        .bind(&m.location_notes)
+        .bind(m.approximate)
+        .bind(m.latitude)
+        .bind(m.longitude)
+        .bind(&m.region)
+        .bind(&m.conference_url)
+        .bind(&m.conference_url_notes)
+        .bind(&m.conference_phone)
+        .bind(&m.conference_phone_notes)
+        .bind(types_column(&m.types))
+        .bind(&m.notes)
+        .bind(m.active)
+        .bind(now)
+        .fetch_one(x)
+        .await)
+}
+
+pub async fn delete(tx: &mut Tx, id: Uuid) -> sqlx::Result<()> {
+    on_tx!(tx, |x| sqlx::query("delete from meeting where id = $1")
+        .bind(id)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A meeting if `viewer` may see its group.
+pub async fn visible(
+    db: &Db,
+    slug: &str,
+    viewer: Option<MemberId>,
+) -> sqlx::Result<Option<MeetingRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id
+            where m.slug = $1 and (g.visibility <> 'private' or exists (
+                select 1 from group_member gm
+                where gm.group_id = g.id and gm.member_id = $2 and gm.state = 'active'))"
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |x| sqlx::query_as(sql)
+        .bind(slug)
+        .bind(viewer)
+        .fetch_optional(x)
+        .await)
+}
+
+/// A group's meetings (the caller checked the group is visible).
+pub async fn of_group(db: &Db, group: Uuid) -> sqlx::Result<Vec<MeetingRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id
+            where m.group_id = $1 order by m.start_time, m.name limit 500"
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |x| sqlx::query_as(sql).bind(group).fetch_all(x).await)
+}
+
+/// Meetings of the groups a member is active in.
+pub async fn of_member(db: &Db, member: MemberId) -> sqlx::Result<Vec<MeetingRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from group_member gm
+            join peer_group g on g.id = gm.group_id
+            join meeting m on m.group_id = g.id
+            where gm.member_id = $1 and gm.state = 'active'
+            order by g.slug, m.start_time limit 2000"
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |x| sqlx::query_as(sql).bind(member).fetch_all(x).await)
+}
+
+/// Every active weekly meeting of a public group, for the Meeting Guide feed.
+pub async fn public_weekly(db: &Db) -> sqlx::Result<Vec<MeetingRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id
+            where g.visibility = 'public' and m.frequency = 'weekly'
+            order by m.slug"
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |x| sqlx::query_as(sql).fetch_all(x).await)
+}
+
+/// The finder's filters, checked.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Bit mask of days; 0 for any.
+    pub days: i64,
+    /// Local `HH:MM` window [after, before).
+    pub after: String,
+    pub before: String,
+    pub type_code: String,
+    /// 0 any, 1 online, 2 in person.
+    pub attendance: i64,
+    pub q: String,
+    pub near: Option<(f64, f64)>,
+    /// Once-only meetings before this date are over.
+    pub today: NaiveDate,
+}
+
+/// Public meetings matching the finder's filters.
+pub async fn find(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
+    const WHERE: &str = "where g.visibility = 'public' and m.active
+          and ($1 = 0 or (m.days & $1) <> 0)
+          and m.start_time >= $2 and m.start_time < $3
+          and ($4 = '' or m.types like $5)
+          and ($6 = 0 or ($6 = 1 and (m.conference_url <> '' or m.conference_phone <> ''))
+                      or ($6 = 2 and m.formatted_address <> '' and not m.approximate))
+          and ($7 = '' or lower(m.name) like $8 or lower(g.name) like $8
+               or lower(m.location) like $8 or lower(m.formatted_address) like $8
+               or lower(m.region) like $8)
+          and (m.frequency <> 'once' or m.starts_on >= $9)
+          and (m.ends_on is null or m.ends_on >= $9)";
+    static BY_TIME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id {WHERE}
+            order by m.start_time, m.name, m.slug limit 200"
+        )
+    });
+    static BY_DISTANCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id {WHERE}
+            order by case when m.latitude is null then 1 else 0 end,
+                (m.latitude - $10) * (m.latitude - $10)
+                  + ((m.longitude - $11) * $12) * ((m.longitude - $11) * $12),
+                m.start_time, m.slug
+            limit 200"
+        )
+    });
+    let type_like = format!("%,{},%", f.type_code);
+    let q = f.q.to_lowercase().replace(['%', '_'], "");
+    let q_like = format!("%{q}%");
+    let time_sql: &'static str = BY_TIME.as_str();
+    let distance_sql: &'static str = BY_DISTANCE.as_str();
+    macro_rules! filtered {
+        ($sql:expr) => {
+            sqlx::query_as($sql)
+                .bind(f.days)
+                .bind(&f.after)
+                .bind(&f.before)
+                .bind(&f.type_code)
+                .bind(&type_like)
+                .bind(f.attendance)
+                .bind(&q)
+                .bind(&q_like)
+                .bind(f.today)
+        };
+    }
+    match f.near {
+        None => on_db!(db, |x| filtered!(time_sql).fetch_all(x).await),
+        Some((lat, lng)) => {
+            // Degrees of longitude shrink towards the poles.
+            let scale = lat.to_radians().cos();
+            on_db!(db, |x| filtered!(distance_sql)
+                .bind(lat)
+                .bind(lng)
+                .bind(scale)
+                .fetch_all(x)
+                .await)
+        }
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExceptionRow {
+    pub meeting_id: Uuid,
+    pub on_date: NaiveDate,
+    pub cancelled: bool,
+    pub moved_start: Option<String>,
+    pub moved_end: Option<String>,
+    pub note: String,
+}
+
+impl ExceptionRow {
+    pub fn exception(&self) -> Exception {
+        let parse = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|s| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok())
+        };
+        Exception {
+            on_date: self.on_date,
+            cancelled: self.cancelled,
+            moved: parse(&self.moved_start).zip(parse(&self.moved_end)),
+            note: self.note.clone(),
+        }
+    }
+}
+
+/// Exceptions of one meeting, or of every meeting in `ids`' groups.
+pub async fn exceptions_of(db: &Db, meeting: Uuid) -> sqlx::Result<Vec<ExceptionRow>> {
+    const SQL: &str = "select meeting_id, on_date, cancelled, moved_start, moved_end, note
+        from meeting_exception where meeting_id = $1 order by on_date";
+    on_db!(db, |x| sqlx::query_as(SQL).bind(meeting).fetch_all(x).await)
+}
+
+/// Exceptions on dates from `from` on (all meetings): few rows, for
+/// "happening now" and for the feeds.
+pub async fn exceptions_from(db: &Db, from: NaiveDate) -> sqlx::Result<Vec<ExceptionRow>> {
+    const SQL: &str = "select meeting_id, on_date, cancelled, moved_start, moved_end, note
+        from meeting_exception where on_date >= $1 order by meeting_id, on_date";
+    on_db!(db, |x| sqlx::query_as(SQL).bind(from).fetch_all(x).await)
+}
+
+pub async fn set_exception(
+    tx: &mut Tx,
+    meeting: Uuid,
+    ex: &Exception,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    const SQL: &str = "insert into meeting_exception (meeting_id, on_date, cancelled, moved_start,
+            moved_end, note, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7)
+        on conflict (meeting_id, on_date) do update set cancelled = excluded.cancelled,
+            moved_start = excluded.moved_start, moved_end = excluded.moved_end,
+            note = excluded.note";
+    let fmt = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string());
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(meeting)
+        .bind(ex.on_date)
+        .bind(ex.cancelled)
+        .bind(fmt(ex.moved.map(|m| m.0)))
+        .bind(fmt(ex.moved.map(|m| m.1)))
+        .bind(&ex.note)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    bump(tx, meeting, now).await
+}
+
+pub async fn clear_exception(
+    tx: &mut Tx,
+    meeting: Uuid,
+    on_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "delete from meeting_exception where meeting_id = $1 and on_date = $2";
+    let n = on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(meeting)
+        .bind(on_date)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    bump(tx, meeting, now).await?;
+    Ok(n == 1)
+}
+
+/// A calendar client sees the change: one more SEQUENCE.
+async fn bump(tx: &mut Tx, meeting: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    const SQL: &str = "update meeting set sequence = sequence + 1, updated_at = $2 where id = $1";
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(meeting)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---- the private calendar feed's token --------------------------------------
+
+pub async fn set_calendar_token(
+    tx: &mut Tx,
+    member: MemberId,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    const SQL: &str =
+        "insert into calendar_token (member_id, token_hash, created_at) values ($1, $2, $3)
+        on conflict (member_id) do update set token_hash = excluded.token_hash,
+            created_at = excluded.created_at";
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(member)
+        .bind(hash)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn revoke_calendar_token(tx: &mut Tx, member: MemberId) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, |x| sqlx::query(
+        "delete from calendar_token where member_id = $1"
+    )
+    .bind(member)
+    .execute(x)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn has_calendar_token(db: &Db, member: MemberId) -> sqlx::Result<bool> {
+    const SQL: &str = "select count(*) from calendar_token where member_id = $1";
+    let n: i64 = on_db!(db, |x| sqlx::query_scalar(SQL)
+        .bind(member)
+        .fetch_one(x)
+        .await)?;
+    Ok(n > 0)
+}
+
+pub async fn member_by_calendar_token(
+    db: &Db,
+    hash: &[u8],
+) -> sqlx::Result<Option<(MemberId, String)>> {
+    const SQL: &str =
+        "select m.id, m.handle from calendar_token c join member m on m.id = c.member_id
+        where c.token_hash = $1";
+    on_db!(db, |x| sqlx::query_as(SQL)
+        .bind(hash)
+        .fetch_optional(x)
+        .await)
+}
