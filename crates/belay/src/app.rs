@@ -31,7 +31,7 @@ use crate::{
     feed, goals, groups, help, home,
     jobs::{self, JobQueue},
     mail::{Mailer, SmtpMailer},
-    meetings, notices, profile, reachout, safety,
+    meetings, notices, privacy, profile, reachout, resources, safety,
     time::Clock,
     web,
 };
@@ -56,6 +56,8 @@ pub struct AppState {
     pub shutdown: Arc<watch::Sender<bool>>,
     /// The SMTP relay, when one is configured.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// The Meeting Guide feed and "happening now", between requests.
+    pub meetings: Arc<meetings::service::MeetingCache>,
 }
 impl AppState {
     /// Connects, migrates and assembles the state.
@@ -81,6 +83,7 @@ impl AppState {
             event_reader: events::reader::EventReader::new(db.clone()),
             shutdown: Arc::new(watch::channel(false).0),
             mailer,
+            meetings: Arc::default(),
             limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),
             auth_cache: Arc::new(AuthCache::new(cache_auth)),
             passwords: Passwords::new()?,
@@ -129,6 +132,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(help::api::routes())
         .merge(groups::api::routes())
         .merge(meetings::api::routes())
+        .merge(resources::api::routes())
+        .merge(privacy::erase::api_routes())
         .merge(circle::api::routes())
         .merge(discovery::api::routes())
         .merge(conversations::api::routes())
@@ -176,6 +181,8 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::pages::routes())
         .merge(meetings::pages::routes())
         .merge(meetings::api::feed_routes())
+        .merge(resources::pages::routes())
+        .merge(privacy::erase::page_routes())
         .merge(circle::pages::routes())
         .merge(discovery::pages::routes())
         .merge(conversations::pages::routes())

@@ -154,6 +154,9 @@ create table meeting (
 );
 create index meeting_group on meeting (group_id, start_time);
 create index meeting_time on meeting (start_time);
+-- The Meeting Guide feed's cache checks these for changes.
+create index meeting_updated on meeting (updated_at);
+create index peer_group_updated on peer_group (updated_at);
 
 -- One occurrence cancelled or moved, by its original local date.
 create table meeting_exception (

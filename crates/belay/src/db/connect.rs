@@ -96,6 +96,9 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
         .pragma("mmap_size", "268435456")
         // Sorts and materialized subqueries stay in memory.
         .pragma("temp_store", "memory")
+        // Deleted content is overwritten with zeros, so an erased account's
+        // bytes don't linger in free space (see privacy::erase).
+        .pragma("secure_delete", "ON")
         .disable_statement_logging();
     let write = SqlitePoolOptions::new()
         .max_connections(1)

@@ -310,6 +310,7 @@ pub async fn update(
     };
     store::update_group(&mut tx, a.id(), &s, now).await?;
     tx.commit().await?;
+    state.meetings.invalidate();
     Ok(access(state, slug, Some(me.id)).await?.view())
 }
 

@@ -14,7 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    feed::FeedMeeting,
     model::MeetingInput,
     service::{self, CalendarFeed, FindQuery, FinderResult, Meeting, NowAndNext},
 };
@@ -390,16 +389,23 @@ async fn member_ics(
     ))
 }
 
-async fn meeting_guide(State(state): State<AppState>) -> AppResult<Response> {
-    let feed: Vec<FeedMeeting> = service::meeting_guide(&state).await?;
-    let body = serde_json::to_string(&feed).map_err(AppError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        body,
-    )
-        .into_response())
+async fn meeting_guide(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    let (etag, body) = service::meeting_guide_json(&state).await?;
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == &*etag));
+    let headers = [
+        (header::CONTENT_TYPE, "application/json".to_owned()),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned()),
+        (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
+        (header::ETAG, etag.to_string()),
+    ];
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    Ok((headers, body).into_response())
 }

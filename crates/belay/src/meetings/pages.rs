@@ -568,7 +568,10 @@ async fn import(
             today: state.clock.now().date_naive(),
         };
         match feed::import(&state.db, form.feed.as_bytes(), &opts, &|_, _| {}).await {
-            Ok(r) => (Some(r), None),
+            Ok(r) => {
+                state.meetings.invalidate();
+                (Some(r), None)
+            }
             Err(feed::ImportError::Database(e)) => return Err(AppError::from(e).into()),
             Err(e) => (None, Some(e.to_string())),
         }

@@ -2,7 +2,13 @@
 //! (organisers and moderators schedule them), one occurrence cancelled or
 //! moved, the finder across public groups, and the calendar feeds.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use axum::body::Bytes;
+use sha2::Digest;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use chrono_tz::Tz;
@@ -199,6 +205,7 @@ pub async fn create(
     let slug = group_store::free_slug(&base, &taken);
     store::upsert(&mut tx, Uuid::new_v4(), a.id(), &slug, &checked, now).await?;
     tx.commit().await?;
+    state.meetings.invalidate();
     get(state, Some(me), &slug).await
 }
 
@@ -247,6 +254,7 @@ pub async fn update(
     let mut tx = state.db.begin_write().await?;
     store::upsert(&mut tx, m.id, m.group_id, &m.slug, &checked, now).await?;
     tx.commit().await?;
+    state.meetings.invalidate();
     get(state, Some(me), slug).await
 }
 
@@ -255,6 +263,7 @@ pub async fn delete(state: &AppState, me: &AuthMember, slug: &str) -> AppResult<
     let mut tx = state.db.begin_write().await?;
     store::delete(&mut tx, m.id).await?;
     tx.commit().await?;
+    state.meetings.invalidate();
     Ok(())
 }
 
@@ -315,6 +324,7 @@ pub async fn change_occurrence(
     let mut tx = state.db.begin_write().await?;
     store::set_exception(&mut tx, m.id, &ex, now).await?;
     tx.commit().await?;
+    state.meetings.invalidate();
     get(state, Some(me), slug).await
 }
 
@@ -332,6 +342,7 @@ pub async fn restore_occurrence(
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
+    state.meetings.invalidate();
     get(state, Some(me), slug).await
 }
 
@@ -493,10 +504,44 @@ pub struct NowAndNext {
 }
 
 /// "Happening now" and "next up", across zones: each meeting's own local
-/// day and time decide (cancelled occurrences left out).
+/// day and time decide (cancelled occurrences left out). The candidates
+/// are worked out once a minute and shared by every request in it.
 pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResult<NowAndNext> {
     let now = state.clock.now();
-    // Candidates: meetings on any weekday that is "today" somewhere.
+    let minute = now.timestamp() / 60;
+    let cached = state
+        .meetings
+        .now
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(m, _)| *m == minute)
+        .map(|(_, list)| list.clone());
+    let list = match cached {
+        Some(list) => list,
+        None => {
+            let list = Arc::new(soon(state, now).await?);
+            *state.meetings.now.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((minute, list.clone()));
+            list
+        }
+    };
+    let (mut live, mut next) = (Vec::new(), Vec::new());
+    for (start, m, ex) in list.iter() {
+        let v = view(state, m, ex, zone_of(me), now, 1);
+        if *start <= now {
+            live.push(v);
+        } else {
+            next.push(v);
+        }
+    }
+    live.truncate(20);
+    next.truncate(20);
+    Ok(NowAndNext { now: live, next })
+}
+
+/// Public meetings under way at `now` or starting within a day, by start.
+async fn soon(state: &AppState, now: DateTime<Utc>) -> AppResult<Soon> {
     let f = Filter {
         after: "00:00".into(),
         before: "24:00".into(),
@@ -509,36 +554,25 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
         let d = (now + Duration::days(offset)).date_naive();
         let mut fd = f.clone();
         fd.days = 1 << model::day_of(d);
-        // Around the current hour in every zone: no time filter, but the
-        // result is bounded by the finder's page size per day.
-        candidates.extend(store::find(&state.db, &fd).await?);
+        candidates.extend(store::find_all(&state.db, &fd).await?);
     }
     candidates.sort_by(|a, b| a.slug.cmp(&b.slug));
     candidates.dedup_by(|a, b| a.slug == b.slug);
-    let ex = exceptions_by_meeting(state).await?;
-    let mut live: Vec<(DateTime<Utc>, Meeting)> = Vec::new();
-    let mut soon: Vec<(DateTime<Utc>, Meeting)> = Vec::new();
-    for m in &candidates {
+    let mut ex = exceptions_by_meeting(state).await?;
+    let mut out = Vec::new();
+    for m in candidates {
         let Some(s) = m.schedule() else { continue };
-        let e = ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
-        if let Some(o) = model::upcoming(&s, e, now, 3)
+        let e = ex.remove(&m.id).unwrap_or_default();
+        if let Some(o) = model::upcoming(&s, &e, now, 3)
             .into_iter()
             .find(|o| !o.cancelled)
+            && o.start - now <= Duration::hours(24)
         {
-            let v = view(state, m, e, zone_of(me), now, 1);
-            if o.start <= now {
-                live.push((o.start, v));
-            } else if o.start - now <= Duration::hours(24) {
-                soon.push((o.start, v));
-            }
+            out.push((o.start, m, e));
         }
     }
-    live.sort_by_key(|(t, _)| *t);
-    soon.sort_by_key(|(t, _)| *t);
-    Ok(NowAndNext {
-        now: live.into_iter().take(20).map(|(_, m)| m).collect(),
-        next: soon.into_iter().take(20).map(|(_, m)| m).collect(),
-    })
+    out.sort_by_key(|(t, _, _)| *t);
+    Ok(out)
 }
 
 // ---- calendar feeds ----------------------------------------------------------
@@ -622,6 +656,62 @@ pub async fn revoke_calendar_token(state: &AppState, me: &AuthMember) -> AppResu
 pub async fn meeting_guide(state: &AppState) -> AppResult<Vec<super::feed::FeedMeeting>> {
     let rows = store::public_weekly(&state.db).await?;
     Ok(super::feed::export(&rows, state.config.base_url.as_str()))
+}
+
+/// The serialized feed and its ETag, rebuilt only when a meeting or a group
+/// changed: a cheap version query (indexed `max(updated_at)` and a count)
+/// decides, so every instance on a shared PostgreSQL serves what is stored.
+pub async fn meeting_guide_json(state: &AppState) -> AppResult<(Arc<str>, Bytes)> {
+    let version = store::feed_version(&state.db).await?;
+    if let Some((v, etag, body)) = state
+        .meetings
+        .feed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        && *v == version
+    {
+        return Ok((etag.clone(), body.clone()));
+    }
+    let feed = meeting_guide(state).await?;
+    let body = Bytes::from(serde_json::to_vec(&feed).map_err(AppError::internal)?);
+    let digest = sha2::Sha256::digest(&body);
+    let etag: Arc<str> = format!(
+        "\"{}\"",
+        digest
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+    .into();
+    *state
+        .meetings
+        .feed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some((version, etag.clone(), body.clone()));
+    Ok((etag, body))
+}
+
+impl MeetingCache {
+    /// Forgets both, after a change made through this process (the version
+    /// check covers changes made by other instances).
+    pub fn invalidate(&self) {
+        *self.feed.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// Meetings running or starting soon, by start, with their exceptions.
+type Soon = Vec<(DateTime<Utc>, MeetingRow, Vec<Exception>)>;
+
+/// What the feed and "happening now" keep between requests.
+#[derive(Debug, Default)]
+pub struct MeetingCache {
+    /// (version, ETag, body) of `/meetings.json`.
+    feed: Mutex<Option<(String, Arc<str>, Bytes)>>,
+    /// The minute and the meetings running or starting within a day of it.
+    now: Mutex<Option<(i64, Arc<Soon>)>>,
 }
 
 /// For a minute-precise "now" in tests and pages.

@@ -211,6 +211,21 @@ pub async fn public_weekly(db: &Db) -> sqlx::Result<Vec<MeetingRow>> {
     on_db!(db, |x| sqlx::query_as(sql).fetch_all(x).await)
 }
 
+/// Changes whenever a meeting or a group is written or a meeting deleted.
+pub async fn feed_version(db: &Db) -> sqlx::Result<String> {
+    const SQL: &str = "select (select count(*) from meeting),
+        (select cast(max(updated_at) as text) from meeting),
+        (select cast(max(updated_at) as text) from peer_group),
+        (select count(*) from peer_group)";
+    let (meetings, m, g, groups): (i64, Option<String>, Option<String>, i64) =
+        on_db!(db, |x| sqlx::query_as(SQL).fetch_one(x).await)?;
+    Ok(format!(
+        "{meetings}/{}/{}/{groups}",
+        m.unwrap_or_default(),
+        g.unwrap_or_default()
+    ))
+}
+
 /// The finder's filters, checked.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -230,6 +245,15 @@ pub struct Filter {
 
 /// Public meetings matching the finder's filters.
 pub async fn find(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
+    find_in(db, f, false).await
+}
+
+/// Every match, unpaged ("happening now" looks at a whole day's meetings).
+pub async fn find_all(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
+    find_in(db, f, true).await
+}
+
+async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>> {
     const WHERE: &str = "where g.visibility = 'public' and m.active
           and ($1 = 0 or (m.days & $1) <> 0)
           and m.start_time >= $2 and m.start_time < $3
@@ -247,6 +271,12 @@ pub async fn find(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
             order by m.start_time, m.name, m.slug limit 200"
         )
     });
+    static ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id {WHERE}
+            order by m.start_time, m.name, m.slug limit 20000"
+        )
+    });
     static BY_DISTANCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id {WHERE}
@@ -260,7 +290,7 @@ pub async fn find(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
     let type_like = format!("%,{},%", f.type_code);
     let q = f.q.to_lowercase().replace(['%', '_'], "");
     let q_like = format!("%{q}%");
-    let time_sql: &'static str = BY_TIME.as_str();
+    let time_sql: &'static str = if all { ALL.as_str() } else { BY_TIME.as_str() };
     let distance_sql: &'static str = BY_DISTANCE.as_str();
     macro_rules! filtered {
         ($sql:expr) => {

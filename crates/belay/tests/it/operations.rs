@@ -169,6 +169,12 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("post", "/api/v1/meetings/{slug}/occurrences/{date}/move"),
         ("post", "/api/v1/me/calendar"),
         ("delete", "/api/v1/me/calendar"),
+        ("get", "/api/v1/resources"),
+        ("post", "/api/v1/resources"),
+        ("put", "/api/v1/resources/{id}"),
+        ("post", "/api/v1/resources/{id}/retire"),
+        ("delete", "/api/v1/resources/{id}/retire"),
+        ("delete", "/api/v1/me"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;

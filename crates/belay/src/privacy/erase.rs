@@ -1,0 +1,232 @@
+//! Deleting an account: `DELETE /api/v1/me {password, keep_posts?}` and the
+//! page at `/settings/delete`.
+
+use askama::Template;
+use axum::{
+    Json, Router,
+    extract::State,
+    response::{IntoResponse, Redirect},
+    routing::get,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    accounts::{ApiMember, AuthMember, PageMember, store as accounts},
+    app::AppState,
+    db::{Db, on_tx},
+    web::{
+        csrf::CsrfForm,
+        error::{AppError, AppResult, ErrorBody, FieldErrors},
+        extract::ApiJson,
+        page::{Layout, PageResult, render},
+    },
+};
+
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(delete_me))
+}
+
+pub fn page_routes() -> Router<AppState> {
+    Router::new().route("/settings/delete", get(page).post(submit))
+}
+
+/// Erases the member. Their password is asked again: this can't be undone.
+#[tracing::instrument(skip_all, fields(member.id = %me.id))]
+pub async fn erase(
+    state: &AppState,
+    me: &AuthMember,
+    password: String,
+    keep_posts: bool,
+) -> AppResult<()> {
+    let stored = accounts::password_hash(&state.db, me.id).await?;
+    if password.is_empty() || !state.passwords.verify(password, stored).await {
+        return Err(FieldErrors::single("password", "is not your password"));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let id = me.id;
+    // Group content: my posts go, or stay under "a former member"; threads
+    // I started lose their title when they stay for others' replies.
+    let statements: &[&'static str] = if keep_posts {
+        &["update group_thread set title = 'A thread by a former member' where author_id = $1"]
+    } else {
+        &[
+            "delete from group_post where author_id = $1",
+            "delete from group_thread where author_id = $1
+                and not exists (select 1 from group_post p where p.thread_id = group_thread.id)",
+            "update group_thread set title = 'A thread by a former member' where author_id = $1",
+        ]
+    };
+    for sql in statements {
+        on_tx!(&mut tx, |x| sqlx::query(*sql)
+            .bind(id)
+            .execute(x)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    // What I reported and why, and groups nobody else is in.
+    for sql in [
+        "delete from group_report where reporter_id = $1",
+        "delete from peer_group where created_by = $1 and not exists (
+            select 1 from group_member gm where gm.group_id = peer_group.id and gm.member_id <> $1)",
+    ] {
+        on_tx!(&mut tx, |x| sqlx::query(sql).bind(id).execute(x).await.map(|r| r.rows_affected()))?;
+    }
+    // Other members' notices, live events and pending jobs that name me:
+    // my handle as a JSON string, at the start of a notice's text, or at
+    // the end of a link; and jobs about my clocks, goals, requests.
+    let h = me.handle.replace(['%', '_'], "");
+    let patterns = [
+        format!("%\"{h}\"%"),
+        format!("%\"{h} %"),
+        format!("%/{h}\"%"),
+        format!("%{}%", me.id),
+    ];
+    for sql in [
+        "delete from notice where cast(payload as text) like $1 or cast(payload as text) like $2
+            or cast(payload as text) like $3 or cast(payload as text) like $4",
+        "delete from event where cast(payload as text) like $1 or cast(payload as text) like $2
+            or cast(payload as text) like $3 or cast(payload as text) like $4",
+        "delete from job where cast(payload as text) like $1 or cast(payload as text) like $2
+            or cast(payload as text) like $3 or cast(payload as text) like $4",
+    ] {
+        on_tx!(&mut tx, |x| sqlx::query(sql)
+            .bind(&patterns[0])
+            .bind(&patterns[1])
+            .bind(&patterns[2])
+            .bind(&patterns[3])
+            .execute(x)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    const OWNED: &str = "select id from clock where member_id = $1
+        union all select id from goal where member_id = $1
+        union all select id from help_request where member_id = $1
+        union all select id from reach_out where requester_id = $1";
+    let owned: Vec<uuid::Uuid> = on_tx!(&mut tx, |x| sqlx::query_scalar(OWNED)
+        .bind(id)
+        .fetch_all(x)
+        .await)?;
+    for thing in owned {
+        on_tx!(&mut tx, |x| sqlx::query(
+            "delete from job where cast(payload as text) like $1"
+        )
+        .bind(format!("%{thing}%"))
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    let gone = on_tx!(&mut tx, |x| sqlx::query("delete from member where id = $1")
+        .bind(id)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    if gone != 1 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    state.auth_cache.invalidate();
+    flush(&state.db).await;
+    tracing::info!("account erased");
+    Ok(())
+}
+
+/// On SQLite, moves the zeroed pages into the database file and empties the
+/// write-ahead log, so no copy of the erased rows stays in it.
+async fn flush(db: &Db) {
+    if let Db::Sqlite(s) = db {
+        let result: sqlx::Result<(i64, i64, i64)> =
+            sqlx::query_as("pragma wal_checkpoint(TRUNCATE)")
+                .fetch_one(&s.read)
+                .await;
+        match result {
+            Ok((0, _, _)) => {}
+            Ok((busy, log, done)) => {
+                tracing::warn!(
+                    busy,
+                    log,
+                    done,
+                    "the checkpoint after an erasure could not finish; it will at the next one"
+                )
+            }
+            Err(e) => tracing::warn!(error = %e, "the checkpoint after an erasure failed"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    /// My password, to confirm.
+    pub password: String,
+    /// Keep my group posts under "a former member" instead of erasing them.
+    #[serde(default)]
+    pub keep_posts: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    pub deleted: bool,
+}
+
+/// Delete my account and everything I wrote (asks for my password).
+#[utoipa::path(delete, path = "/me", tag = "privacy", security(("bearer" = [])),
+    request_body = DeleteRequest,
+    responses((status = 200, body = Deleted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn delete_me(
+    State(state): State<AppState>,
+    ApiMember(me): ApiMember,
+    ApiJson(req): ApiJson<DeleteRequest>,
+) -> AppResult<Json<Deleted>> {
+    erase(&state, &me, req.password, req.keep_posts).await?;
+    Ok(Json(Deleted { deleted: true }))
+}
+
+#[derive(Template)]
+#[template(path = "privacy/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    problem: Option<String>,
+}
+
+async fn page(member: PageMember) -> PageResult {
+    render(&DeletePage {
+        layout: member.layout("Delete my account"),
+        problem: None,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    password: String,
+    keep_posts: Option<String>,
+    confirm: Option<String>,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    member: PageMember,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> PageResult {
+    if form.confirm.is_none() {
+        let page = render(&DeletePage {
+            layout: member.layout("Delete my account"),
+            problem: Some("Tick the box to confirm that you want to delete your account.".into()),
+        })?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    match erase(&state, &member.0, form.password, form.keep_posts.is_some()).await {
+        // The session died with the account: the next page is logged out.
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(AppError::Validation(_)) => {
+            let page = render(&DeletePage {
+                layout: member.layout("Delete my account"),
+                problem: Some("That is not your password. Nothing was deleted.".into()),
+            })?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,492 @@
+//! Erasure: a member who deletes their account leaves nothing behind. The
+//! real binary runs with debug logs; a member writes unique strings into
+//! every field they can, deletes the account, the server stops normally,
+//! and the strings are found nowhere: not in the database file, not in its
+//! write-ahead log, not in any log line (and on PostgreSQL, in no row).
+
+use std::time::Duration;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Backend, app::Storage, binary::start};
+
+backend_tests!(
+    an_erased_account_leaves_no_trace_in_the_database_or_the_logs,
+    erasure_needs_the_password_and_can_keep_group_posts,
+);
+
+const PASSWORD: &str = "zqxCanaryPassphrase-4417";
+const FRIEND_PASSWORD: &str = "a calm friend's passphrase";
+
+struct Api {
+    http: Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn ok(&self, method: Method, path: &str, token: &str, body: Value) -> Value {
+        let (s, v) = self.call(method.clone(), path, Some(token), body).await;
+        assert!(s.is_success(), "{method} {path}: {s} {v}");
+        v
+    }
+
+    async fn account(&self, handle: &str, password: &str, email: Option<&str>) -> String {
+        let (s, v) = self
+            .call(Method::POST, "/api/v1/accounts", None, json!({"handle": handle, "password": password, "email": email, "time_zone": "America/Chicago"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, t) = self
+            .call(
+                Method::POST,
+                "/api/v1/tokens",
+                None,
+                json!({"handle": handle, "password": password}),
+            )
+            .await;
+        t["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Every string the member writes; none may survive the erasure.
+const CANARIES: [&str; 24] = [
+    "zqxhandle",
+    "zqxmail@example.org",
+    "zqxCanaryPassphrase-4417",
+    "zqxbio",
+    "zqxseeking",
+    "zqxoffering",
+    "zqxclocklabel",
+    "2011-07-19",
+    "zqxcheckinnote",
+    "zqxgratitude",
+    "zqxtrigger",
+    "zqxgoaltitle",
+    "zqxgoalwhy",
+    "zqxprogressnote",
+    "zqxmessage",
+    "zqxencouragement",
+    "zqxhelpwhat",
+    "zqxhelpwhere",
+    "zqxreachnote",
+    "zqxthreadtitle",
+    "zqxpostbody",
+    "zqxreplybody",
+    "zqxreportreason",
+    "zqxoffernote",
+];
+
+async fn plant(api: &Api) -> (String, String) {
+    let me = api
+        .account("zqxhandle", PASSWORD, Some("zqxmail@example.org"))
+        .await;
+    let friend = api.account("steadyfriend", FRIEND_PASSWORD, None).await;
+    let c = api
+        .ok(
+            Method::POST,
+            "/api/v1/connections",
+            &me,
+            json!({"handle": "steadyfriend", "relationship": "peer"}),
+        )
+        .await;
+    let conn = c["id"].as_str().unwrap().to_owned();
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/connections/{conn}/accept"),
+        &friend,
+        json!({}),
+    )
+    .await;
+    let all = json!({"clocks": true, "checkins": true, "goals": true, "reach_out": true});
+    api.ok(
+        Method::PUT,
+        &format!("/api/v1/connections/{conn}/grants"),
+        &me,
+        all.clone(),
+    )
+    .await;
+    api.ok(
+        Method::PUT,
+        &format!("/api/v1/connections/{conn}/grants"),
+        &friend,
+        all,
+    )
+    .await;
+    api.ok(
+        Method::PUT,
+        "/api/v1/me/profile",
+        &me,
+        json!({"bio": "zqxbio", "seeking": "zqxseeking", "offering": "zqxoffering"}),
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/me/clocks",
+        &me,
+        json!({"label": "zqxclocklabel", "started_on": "2011-07-19"}),
+    )
+    .await;
+    api.ok(Method::POST, "/api/v1/checkins", &me, json!({"mood": 3, "craving": 2, "note": "zqxcheckinnote", "gratitude": "zqxgratitude", "triggers": ["zqxtrigger"]})).await;
+    let goal = api
+        .ok(
+            Method::POST,
+            "/api/v1/goals",
+            &me,
+            json!({"title": "zqxgoaltitle", "why": "zqxgoalwhy", "cadence": "daily"}),
+        )
+        .await;
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/goals/{}/progress", goal["id"].as_str().unwrap()),
+        &me,
+        json!({"note": "zqxprogressnote"}),
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/conversations/steadyfriend/messages",
+        &me,
+        json!({"body": "zqxmessage"}),
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/conversations/zqxhandle/messages",
+        &friend,
+        json!({"body": "a reply from a friend"}),
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/encouragements",
+        &me,
+        json!({"to": "steadyfriend", "body": "zqxencouragement"}),
+    )
+    .await;
+    let help = api
+        .ok(
+            Method::POST,
+            "/api/v1/help-requests",
+            &me,
+            json!({"what": "zqxhelpwhat", "where": "zqxhelpwhere"}),
+        )
+        .await;
+    let fh = api
+        .ok(
+            Method::POST,
+            "/api/v1/help-requests",
+            &friend,
+            json!({"what": "a lift on Sunday"}),
+        )
+        .await;
+    api.ok(
+        Method::POST,
+        &format!(
+            "/api/v1/help-requests/{}/offers",
+            fh["id"].as_str().unwrap()
+        ),
+        &me,
+        json!({"note": "zqxoffernote"}),
+    )
+    .await;
+    let _ = help;
+    api.ok(
+        Method::POST,
+        "/api/v1/reachouts",
+        &me,
+        json!({"note": "zqxreachnote"}),
+    )
+    .await;
+    let g = api
+        .ok(
+            Method::POST,
+            "/api/v1/groups",
+            &friend,
+            json!({"name": "Friends", "kind": "peer", "visibility": "public", "join": "open"}),
+        )
+        .await;
+    let slug = g["slug"].as_str().unwrap().to_owned();
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/groups/{slug}/join"),
+        &me,
+        json!({}),
+    )
+    .await;
+    let t = api
+        .ok(
+            Method::POST,
+            &format!("/api/v1/groups/{slug}/threads"),
+            &me,
+            json!({"title": "zqxthreadtitle", "body": "zqxpostbody"}),
+        )
+        .await;
+    let tid = t["thread"]["id"].as_str().unwrap().to_owned();
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/groups/{slug}/threads/{tid}/posts"),
+        &friend,
+        json!({"body": "hello from a friend"}),
+    )
+    .await;
+    let ft = api
+        .ok(
+            Method::POST,
+            &format!("/api/v1/groups/{slug}/threads"),
+            &friend,
+            json!({"title": "Friday", "body": "who is in?"}),
+        )
+        .await;
+    let fid = ft["thread"]["id"].as_str().unwrap().to_owned();
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/groups/{slug}/threads/{fid}/posts"),
+        &me,
+        json!({"body": "zqxreplybody"}),
+    )
+    .await;
+    let fpost = ft["posts"][0]["id"].as_str().unwrap().to_owned();
+    api.ok(
+        Method::POST,
+        &format!("/api/v1/groups/{slug}/reports"),
+        &me,
+        json!({"post": fpost, "reason": "zqxreportreason"}),
+    )
+    .await;
+    (me, friend)
+}
+
+fn stop_normally(server: &mut crate::support::binary::Server) {
+    let pid = server.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < until {
+        if let Ok(Some(_)) = server.child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not stop on SIGTERM");
+}
+
+async fn an_erased_account_leaves_no_trace_in_the_database_or_the_logs(b: Backend) {
+    let storage = Storage::new(b).await;
+    let mut server = start(&storage);
+    let api = Api {
+        http: Client::new(),
+        base: server.base.clone(),
+    };
+    let (me, friend) = plant(&api).await;
+    // Every planted string is in the database before (the check can fail).
+    let (s, v) = api
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&me),
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = api
+        .call(Method::GET, "/api/v1/me", Some(&me), json!(null))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the token died with the account"
+    );
+    // The friend's own things stay; my reply in their thread is gone.
+    let (s, groups) = api
+        .call(Method::GET, "/api/v1/groups", Some(&friend), json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let slug = groups[0]["slug"].as_str().unwrap().to_owned();
+    let (_, threads) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/groups/{slug}/threads"),
+            Some(&friend),
+            json!(null),
+        )
+        .await;
+    let titles: Vec<&str> = threads["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&"Friday"), "{titles:?}");
+    assert!(
+        titles.contains(&"A thread by a former member"),
+        "my thread stays for the friend's reply, without my title"
+    );
+    let token_canary = me.clone();
+    stop_normally(&mut server);
+    let log = server.log.lock().unwrap().clone();
+    assert!(
+        log.contains("account erased"),
+        "the logs say what happened, not to whom"
+    );
+    let mut found: Vec<String> = Vec::new();
+    for canary in CANARIES.iter().copied().chain([token_canary.as_str()]) {
+        if log.contains(canary) {
+            found.push(format!("log: {canary}"));
+        }
+    }
+    match b {
+        Backend::Sqlite => {
+            let dir = storage.data_dir();
+            for file in ["belay.db", "belay.db-wal"] {
+                let Ok(bytes) = std::fs::read(dir.join(file)) else {
+                    continue;
+                };
+                for canary in CANARIES {
+                    if bytes.windows(canary.len()).any(|w| w == canary.as_bytes()) {
+                        found.push(format!("{file}: {canary}"));
+                    }
+                }
+            }
+            assert!(
+                std::fs::read(dir.join("belay.db")).unwrap().len() > 10_000,
+                "the database is there"
+            );
+        }
+        Backend::Postgres => {
+            let pg = storage.pg.as_ref().unwrap();
+            let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "select table_name::text, column_name::text from information_schema.columns
+                 where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb', 'json', 'date')",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            assert!(columns.len() > 20);
+            for (table, column) in columns {
+                let sql = format!(
+                    "select count(*) from \"{table}\" where \"{column}\"::text like '%zqx%' or \"{column}\"::text like '%2011-07-19%'"
+                );
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                if n > 0 {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+    }
+    assert_eq!(found, Vec::<String>::new(), "erased strings were found");
+}
+
+async fn erasure_needs_the_password_and_can_keep_group_posts(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let ana = app.member("ana").await;
+    let ben = app.member("ben").await;
+    let (_, g) = app
+        .post(
+            "/api/v1/groups",
+            &ben,
+            json!({"name": "Keepers", "kind": "peer", "visibility": "public", "join": "open"}),
+        )
+        .await;
+    let slug = g["slug"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/groups/{slug}/join"), &ana, json!({}))
+        .await;
+    let (_, t) = app
+        .post(
+            &format!("/api/v1/groups/{slug}/threads"),
+            &ana,
+            json!({"title": "My story", "body": "what helped me"}),
+        )
+        .await;
+    let tid = t["thread"]["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"password": "wrong"}),
+        json!({"password": ""}),
+        json!({}),
+    ] {
+        let (s, _) = app
+            .call(Method::DELETE, "/api/v1/me", Some(&ana), Some(body))
+            .await;
+        assert!(s == StatusCode::UNPROCESSABLE_ENTITY, "{s}");
+    }
+    let (s, _) = app.get("/api/v1/me", &ana).await;
+    assert_eq!(s, StatusCode::OK, "nothing was deleted");
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&ana),
+            Some(json!({"password": crate::support::app::PASSWORD, "keep_posts": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, page) = app
+        .get(&format!("/api/v1/groups/{slug}/threads/{tid}"), &ben)
+        .await;
+    assert_eq!(page["posts"][0]["author"], "a former member");
+    assert_eq!(page["posts"][0]["body"], "what helped me");
+    assert_eq!(page["thread"]["title"], "A thread by a former member");
+    assert_eq!(app.scalar("select count(*) from member").await, 1);
+    // The page asks for the password and a tick too.
+    let browser = crate::support::browser::Browser::new(&app);
+    browser.log_in("ben", crate::support::app::PASSWORD).await;
+    let page = browser.get("/settings/delete").await;
+    let csrf = page.csrf();
+    let page = browser
+        .post(
+            "/settings/delete",
+            &[("csrf", &csrf), ("password", crate::support::app::PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no tick, no deletion"
+    );
+    let page = browser
+        .post(
+            "/settings/delete",
+            &[
+                ("csrf", &csrf),
+                ("password", crate::support::app::PASSWORD),
+                ("confirm", "on"),
+            ],
+        )
+        .await;
+    assert!(page.status.is_redirection(), "{}", page.status);
+    assert_eq!(app.scalar("select count(*) from member").await, 0);
+    assert_eq!(
+        app.scalar("select count(*) from peer_group").await,
+        0,
+        "a group nobody else is in goes too"
+    );
+}
