@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Groups and meetings benchmark (issue 7), on SQLite (WAL, synchronous=FULL):
-#  1. import a synthetic Meeting Guide feed of MEETINGS meetings in GROUPS
+#  1. import a synthetic Meeting Guide feed of MEETINGS meetings in GROUP_COUNT
 #     groups with `belay import-meetings` (seconds, meetings per second);
 #  2. a demo group with POSTS posts (`belay demo --group-posts`);
 #  3. at CONNECTIONS connections: GET /healthz (the ceiling), the meeting
@@ -9,12 +9,12 @@
 #     generation.
 #
 #   bench/groups.sh
-#   MEETINGS=2000 GROUPS=500 POSTS=10000 DURATION=5s bench/groups.sh
+#   MEETINGS=2000 GROUP_COUNT=500 POSTS=10000 DURATION=5s bench/groups.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MEETINGS=${MEETINGS:-20000}
-GROUPS=${GROUPS:-5000}
+GROUP_COUNT=${GROUP_COUNT:-5000}
 POSTS=${POSTS:-100000}
 CONNECTIONS=${CONNECTIONS:-16}
 DURATION=${DURATION:-10s}
@@ -31,8 +31,8 @@ trap '[ "$SERVER" -gt 0 ] && kill "$SERVER" 2>/dev/null; rm -rf "$DATA"; true' E
 PASSWORD="demo password for belay"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 bench/meeting_feed.py "$MEETINGS" "$GROUPS" > "$DATA/feed.json"
-echo "feed: $MEETINGS meetings in $GROUPS groups, $(du -h "$DATA/feed.json" | cut -f1)"
+python3 bench/meeting_feed.py "$MEETINGS" "$GROUP_COUNT" > "$DATA/feed.json"
+echo "feed: $MEETINGS meetings in $GROUP_COUNT groups, $(du -h "$DATA/feed.json" | cut -f1)"
 BELAY_DATA_DIR="$DATA" BELAY_LOG=warn "$BIN" migrate > /dev/null
 start=$(date +%s.%N)
 BELAY_DATA_DIR="$DATA" BELAY_LOG=warn "$BIN" import-meetings "$DATA/feed.json" | head -1
@@ -74,10 +74,12 @@ echo "the finder lists $found meetings for Monday 18:00-20:00"
 echo
 echo "| feed generation (single requests, after a warm-up) | ms |"
 echo "| --- | ---: |"
-curl -fs -o /dev/null "$BASE/meetings.json"
+curl -fs -o /dev/null -w '| `GET /meetings.json`, first request (builds the feed: query, export, JSON) | %{time_total} |\n' "$BASE/meetings.json" \
+  | awk -F'|' '{printf "|%s| %.1f |\n", $2, $3 * 1000}'
+etag=$(curl -fsI "$BASE/meetings.json" | tr -d '\r' | sed -n 's/^etag: //Ip')
 for i in 1 2 3 4 5; do
   curl -fs -o "$DATA/out.json" -w '%{time_total}\n' "$BASE/meetings.json"
-done | sort -n | awk '{a[NR]=$1*1000} END {printf "| `GET /meetings.json` (%d meetings, median of 5) | %.1f |\n", '"$MEETINGS"', a[3]}'
+done | sort -n | awk '{a[NR]=$1*1000} END {printf "| `GET /meetings.json` (%d meetings, cached, median of 5) | %.1f |\n", '"$MEETINGS"', a[3]}'
 echo "feed size: $(du -h "$DATA/out.json" | cut -f1), $(grep -o '"slug"' "$DATA/out.json" | wc -l) entries"
 
 measure() {
@@ -102,6 +104,7 @@ row '`GET /api/v1/meetings?day=1&after=18:00&before=20:00`' "$(measure "$CONNECT
 row '`GET /api/v1/meetings?q=serenity&type=O`' "$(measure "$CONNECTIONS" "$BASE/api/v1/meetings?q=serenity&type=O")"
 row '`GET /api/v1/meetings?near=41.88,-87.63&day=3`' "$(measure "$CONNECTIONS" "$BASE/api/v1/meetings?near=41.88,-87.63&day=3")"
 row '`GET /meetings?day=1&after=18:00&before=20:00` (finder page, with now and next)' "$(measure "$CONNECTIONS" "$BASE/meetings?day=1&after=18:00&before=20:00")"
-row '`GET /meetings.json`' "$(measure "$CONNECTIONS" "$BASE/meetings.json")"
+row '`GET /meetings.json` (8 MB each)' "$(measure "$CONNECTIONS" "$BASE/meetings.json")"
+row '`GET /meetings.json` with `If-None-Match` (304, what a polling consumer gets)' "$(measure "$CONNECTIONS" -H "If-None-Match: $etag" "$BASE/meetings.json")"
 row "\`GET /groups/demo-group\` ($POSTS posts, member's session)" "$(measure "$CONNECTIONS" -H "Cookie: belay_session=$SESSION" "$BASE/groups/demo-group")"
 row '`GET /api/v1/groups/demo-group/threads` (session)' "$(measure "$CONNECTIONS" -H "Cookie: belay_session=$SESSION" "$BASE/api/v1/groups/demo-group/threads")"

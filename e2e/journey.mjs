@@ -400,6 +400,15 @@ async function groupJourney(browser, base, checked, offOrigin, consoleErrors) {
   if (alternate !== 1) fail("the finder has no Meeting Guide feed link");
   await checkAccessibility(colleague.page, "meeting finder", checked);
   if (process.env.SCREENSHOTS) await page.screenshot({ path: join(here, "..", "docs", "screenshots", "group.png"), fullPage: true });
+
+  // Resources, and the member's data pages.
+  await colleague.page.goto(`${base}/resources`);
+  await colleague.page.getByText("988 Suicide and Crisis Lifeline").first().waitFor();
+  await checkAccessibility(colleague.page, "resources", checked);
+  await colleague.page.goto(`${base}/settings/access-log`);
+  await checkAccessibility(colleague.page, "access log", checked);
+  await colleague.page.goto(`${base}/settings/delete`);
+  await checkAccessibility(colleague.page, "delete my account", checked);
   await organiser.context.close();
   await colleague.context.close();
 }

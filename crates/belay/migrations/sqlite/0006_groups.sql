@@ -153,7 +153,8 @@ create table meeting (
     updated_at text not null
 ) strict;
 create index meeting_group on meeting (group_id, start_time);
-create index meeting_time on meeting (start_time);
+-- The finder walks meetings in this order and stops at a page.
+create index meeting_time on meeting (start_time, name, slug);
 -- The Meeting Guide feed's cache checks these for changes.
 create index meeting_updated on meeting (updated_at);
 create index peer_group_updated on peer_group (updated_at);

@@ -243,6 +243,7 @@ pub async fn shared_history(
     let owner = granted_owner(&state.db, &key, viewer.id, Grant::Checkins)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::privacy::access_log::record(state, owner.id, viewer.id, "checkins").await;
     let tz = parse_time_zone(&owner.time_zone).unwrap_or(Tz::UTC);
     history_of(state, owner.id, owner.handle, tz, days, false).await
 }

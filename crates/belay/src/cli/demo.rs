@@ -180,7 +180,8 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     if args.group_posts > 0 {
-        let members: Vec<MemberId> = first_members(&state, 50).await?;
+        let first = crate::accounts::normalize_handle(&handle_for(&mut Rng(args.seed), 0));
+        let members: Vec<MemberId> = first_members(&state, &first, 50).await?;
         insert_group_posts(&state, &members, args.group_posts as usize).await?;
         println!("demo-group has {} posts", args.group_posts);
     }
@@ -451,12 +452,22 @@ async fn insert_circle(state: &AppState, me: MemberId, others: &[MemberId]) -> a
     Ok(())
 }
 
-async fn first_members(state: &AppState, n: i64) -> anyhow::Result<Vec<MemberId>> {
-    const SQL: &str = "select id from member order by created_at, handle_key limit $1";
-    Ok(crate::db::on_db!(&state.db, |x| sqlx::query_scalar(SQL)
-        .bind(n)
+/// The first demo member (the organiser), then others, `n` in all.
+async fn first_members(state: &AppState, first: &str, n: i64) -> anyhow::Result<Vec<MemberId>> {
+    const FIRST: &str = "select id from member where handle_key = $1";
+    const OTHERS: &str =
+        "select id from member where handle_key <> $1 order by handle_key limit $2";
+    let mut ids: Vec<MemberId> = crate::db::on_db!(&state.db, |x| sqlx::query_scalar(FIRST)
+        .bind(first)
         .fetch_all(x)
-        .await)?)
+        .await)?;
+    let others: Vec<MemberId> = crate::db::on_db!(&state.db, |x| sqlx::query_scalar(OTHERS)
+        .bind(first)
+        .bind(n - 1)
+        .fetch_all(x)
+        .await)?;
+    ids.extend(others);
+    Ok(ids)
 }
 
 /// One public group with `posts` posts in threads of ten, written in

@@ -267,6 +267,7 @@ pub async fn shared_with_me(
         let (owner, zone) = store::granted_owner(&state.db, &key, me.id)
             .await?
             .ok_or(AppError::NotFound)?;
+        crate::privacy::access_log::record(state, owner, me.id, "clocks").await;
         let tz = crate::time::parse_time_zone(&zone).unwrap_or(Tz::UTC);
         let today = local_today(state.clock.now(), tz);
         let rows = store::granted_clocks(&state.db, owner, me.id).await?;

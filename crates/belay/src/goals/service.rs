@@ -140,6 +140,9 @@ pub async fn get(state: &AppState, me: &AuthMember, id: GoalId) -> AppResult<Goa
             .await?
             .ok_or(AppError::NotFound)?
     };
+    if !mine {
+        crate::privacy::access_log::record(state, row.member_id, me.id, "goals").await;
+    }
     let entries = store::entries(&state.db, id, 50).await?;
     Ok(GoalDetail {
         goal: Goal::from_row(row),
@@ -166,6 +169,7 @@ pub async fn shared(state: &AppState, me: &AuthMember, handle: &str) -> AppResul
         .ok_or(AppError::NotFound)?;
     let tz = parse_time_zone(&owner.time_zone).unwrap_or(Tz::UTC);
     let rows = store::granted(&state.db, owner.id, me.id, &periods_for(state, tz)).await?;
+    crate::privacy::access_log::record(state, owner.id, me.id, "goals").await;
     Ok(rows.into_iter().map(Goal::from_row).collect())
 }
 

@@ -151,8 +151,19 @@ pub async fn threads(
     slug: &str,
     before: Option<&str>,
 ) -> AppResult<(Access, ThreadList)> {
-    let before = parse_cursor(before, "before")?;
     let a = service::access(state, slug, Some(me.id)).await?;
+    let list = threads_of(state, me, &a, before).await?;
+    Ok((a, list))
+}
+
+/// A page of threads of a group already found for this member.
+pub async fn threads_of(
+    state: &AppState,
+    me: &AuthMember,
+    a: &Access,
+    before: Option<&str>,
+) -> AppResult<ThreadList> {
+    let before = parse_cursor(before, "before")?;
     a.require_member()?;
     let mut rows = store::threads(
         &state.db,
@@ -169,7 +180,7 @@ pub async fn threads(
         None
     };
     let threads = rows.into_iter().map(Thread::from).collect();
-    Ok((a, ThreadList { threads, next }))
+    Ok(ThreadList { threads, next })
 }
 
 /// One thread and a page of its posts; reading it marks it read.

@@ -293,14 +293,14 @@ async fn show(
     let me = visitor.member.as_ref();
     let a = service::access(&state, &slug, me.map(|m| m.id)).await?;
     let meetings = if a.row.visibility != "private" || a.is_member() {
-        meetings::of_group(&state, me, &slug).await?
+        meetings::of_access(&state, me, &a).await?
     } else {
         Vec::new()
     };
     let (threads, next) = match me {
         Some(m) if a.is_member() => {
             let before = query.ok().and_then(|Query(q)| q.before);
-            let (_, list) = discussion::threads(&state, m, &slug, before.as_deref()).await?;
+            let list = discussion::threads_of(&state, m, &a, before.as_deref()).await?;
             (
                 list.threads
                     .into_iter()

@@ -353,10 +353,22 @@ pub async fn of_group(
     group: &str,
 ) -> AppResult<Vec<Meeting>> {
     let a = groups::access(state, group, me.map(|m| m.id)).await?;
+    of_access(state, me, &a).await
+}
+
+/// The meetings of a group already found for this viewer.
+pub async fn of_access(
+    state: &AppState,
+    me: Option<&AuthMember>,
+    a: &groups::Access,
+) -> AppResult<Vec<Meeting>> {
     if a.row.visibility == "private" {
         a.require_member()?;
     }
     let rows = store::of_group(&state.db, a.id()).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let ex = exceptions_by_meeting(state).await?;
     let now = state.clock.now();
     Ok(rows

@@ -1,5 +1,6 @@
 //! Data rights (DESIGN capability 15): a member deletes their account and
-//! everything they wrote goes with it.
+//! everything they wrote goes with it; and sees who read what they share
+//! ([`access_log`]).
 //!
 //! * Erasure removes the member's row and, through `on delete cascade`,
 //!   their profile, clocks, check-ins, goals, grants, connections, messages,
@@ -13,4 +14,6 @@
 //!   they are recycled; backups keep everything until they expire
 //!   (docs/DATABASE.md says what an operator should do).
 
+pub mod access_log;
 pub mod erase;
+pub mod export;

@@ -40,6 +40,10 @@ pub struct Profile {
     /// The support I can offer, in my words.
     pub offering: String,
     pub visibility: VisibilityMap,
+    /// Crisis lines, when what I just wrote sounds like a crisis (only ever
+    /// to me; nothing is blocked or shown to anyone else).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis_resources: Option<&'static [crate::safety::CrisisLine]>,
 }
 
 impl From<ProfileRow> for Profile {
@@ -66,6 +70,7 @@ impl From<ProfileRow> for Profile {
                 offering: Visibility::parse(&r.vis_offering),
                 clocks: Visibility::parse(&r.vis_clocks),
             },
+            crisis_resources: None,
         }
     }
 }
@@ -131,6 +136,8 @@ pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> 
         .as_deref()
         .map(|t| check_text("offering", t, SUPPORT_TEXT_MAX, &mut errors));
     errors.into_result()?;
+    let written = [bio.as_deref(), seeking.as_deref(), offering.as_deref()];
+    let risk = crate::safety::screen::screen_all(written.into_iter().flatten()).is_high();
 
     let mut tx = state.db.begin_write().await?;
     let mut row = store::own_in_tx(&mut tx, member.id)
@@ -167,7 +174,9 @@ pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> 
     store::save(&mut tx, member.id, &row, state.clock.now()).await?;
     crate::discovery::service::refresh(&mut tx, member.id, state.clock.now()).await?;
     tx.commit().await?;
-    Ok(row.into())
+    let mut profile = Profile::from(row);
+    profile.crisis_resources = risk.then(crate::safety::crisis_lines);
+    Ok(profile)
 }
 
 /// What `viewer` may see of another member's profile. Fields they may not

@@ -175,6 +175,8 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("post", "/api/v1/resources/{id}/retire"),
         ("delete", "/api/v1/resources/{id}/retire"),
         ("delete", "/api/v1/me"),
+        ("get", "/api/v1/me/access-log"),
+        ("get", "/api/v1/me/export"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;

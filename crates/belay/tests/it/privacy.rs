@@ -14,6 +14,9 @@ use crate::support::{Backend, app::Storage, binary::start};
 backend_tests!(
     an_erased_account_leaves_no_trace_in_the_database_or_the_logs,
     erasure_needs_the_password_and_can_keep_group_posts,
+    reads_through_a_grant_are_in_the_owners_access_log,
+    a_bio_in_crisis_language_shows_the_author_crisis_lines,
+    the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else,
 );
 
 const PASSWORD: &str = "zqxCanaryPassphrase-4417";
@@ -489,4 +492,236 @@ async fn erasure_needs_the_password_and_can_keep_group_posts(b: Backend) {
         0,
         "a group nobody else is in goes too"
     );
+}
+
+async fn reads_through_a_grant_are_in_the_owners_access_log(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    app.set_now("2026-11-25T12:00:00Z");
+    let ana = app.member("ana").await;
+    let ben = app.member("ben").await;
+    let cal = app.member("cal").await;
+    let conn = app.connect(&ana, "ben", &ben, "peer").await;
+    app.grant(
+        &ana,
+        &conn,
+        json!({"clocks": true, "checkins": true, "goals": true, "reach_out": false}),
+    )
+    .await;
+    app.post("/api/v1/checkins", &ana, json!({"mood": 4, "craving": 1}))
+        .await;
+    app.post(
+        "/api/v1/me/clocks",
+        &ana,
+        json!({"label": "alcohol", "started_on": "2026-01-01"}),
+    )
+    .await;
+    let (_, goal) = app
+        .post(
+            "/api/v1/goals",
+            &ana,
+            json!({"title": "Walk", "cadence": "daily"}),
+        )
+        .await;
+    // My own reads are not logged; strangers get nothing and leave no row.
+    app.get("/api/v1/members/ana/checkins", &ana).await;
+    let (s, _) = app.get("/api/v1/members/ana/checkins", &cal).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    for path in [
+        "/api/v1/members/ana/checkins",
+        "/api/v1/members/ana/checkins",
+        "/api/v1/members/ana/goals",
+    ] {
+        let (s, _) = app.get(path, &ben).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+    }
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/goals/{}", goal["id"].as_str().unwrap()),
+            &ben,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let browser = crate::support::browser::Browser::new(&app);
+    browser.log_in("ben", crate::support::app::PASSWORD).await;
+    assert_eq!(browser.get("/members/ana").await.status, StatusCode::OK);
+    app.set_now("2026-11-25T12:05:00Z");
+    app.get("/api/v1/members/ana/checkins/chart.svg", &ben)
+        .await;
+    let (s, log) = app.get("/api/v1/me/access-log", &ana).await;
+    assert_eq!(s, StatusCode::OK);
+    let rows: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["who"].as_str().unwrap().to_owned(),
+                a["what"].as_str().unwrap().to_owned(),
+                a["at"].as_str().unwrap()[11..16].to_owned(),
+            )
+        })
+        .collect();
+    assert!(rows.iter().all(|(who, _, _)| who == "ben"), "{rows:?}");
+    let kinds: std::collections::BTreeSet<&str> = rows.iter().map(|(_, w, _)| w.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["checkins", "clocks", "goals"].into_iter().collect(),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|(_, w, t)| w == "checkins" && t == "12:00")
+            .count(),
+        1,
+        "one row a minute"
+    );
+    assert_eq!(
+        rows[0],
+        ("ben".to_owned(), "checkins".to_owned(), "12:05".to_owned()),
+        "newest first"
+    );
+    let (_, bens) = app.get("/api/v1/me/access-log", &ben).await;
+    assert_eq!(bens.as_array().unwrap().len(), 0, "only the owner's log");
+    let owner = crate::support::browser::Browser::new(&app);
+    owner.log_in("ana", crate::support::app::PASSWORD).await;
+    let page = owner.get("/settings/access-log").await;
+    assert!(
+        page.html.contains("looked at your check-ins"),
+        "{}",
+        page.html
+    );
+    // A viewer who leaves is "a former member".
+    app.call(
+        Method::DELETE,
+        "/api/v1/me",
+        Some(&ben),
+        Some(json!({"password": crate::support::app::PASSWORD})),
+    )
+    .await;
+    let (_, log) = app.get("/api/v1/me/access-log", &ana).await;
+    assert_eq!(log[0]["who"], "a former member");
+}
+
+async fn a_bio_in_crisis_language_shows_the_author_crisis_lines(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let ana = app.member("ana").await;
+    let (s, p) = app
+        .put(
+            "/api/v1/me/profile",
+            &ana,
+            json!({"bio": "Three years sober, into hiking."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(p.get("crisis_resources").is_none());
+    let (s, p) = app
+        .put(
+            "/api/v1/me/profile",
+            &ana,
+            json!({"bio": "Some days I want to die."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "saved as written, nothing blocked");
+    assert!(
+        p["crisis_resources"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
+    assert_eq!(p["bio"], "Some days I want to die.");
+}
+
+async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let api = Api {
+        http: Client::new(),
+        base: app.base.clone(),
+    };
+    let (me, friend) = plant(&api).await;
+    // The friend's own private things.
+    api.ok(
+        Method::PUT,
+        "/api/v1/me/profile",
+        &friend,
+        json!({"bio": "friendprivatebio"}),
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/checkins",
+        &friend,
+        json!({"mood": 2, "craving": 5, "note": "friendprivatenote"}),
+    )
+    .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/goals",
+        &friend,
+        json!({"title": "friendgoal", "why": "friendprivatewhy", "cadence": "daily"}),
+    )
+    .await;
+    api.ok(
+        Method::GET,
+        "/api/v1/members/zqxhandle/checkins",
+        &friend,
+        json!(null),
+    )
+    .await;
+    let (s, doc) = app.get("/api/v1/me/export", &me).await;
+    assert_eq!(s, StatusCode::OK, "{doc}");
+    assert_eq!(doc["schema_version"], "belay-export/1");
+    let data = &doc["data"];
+    let text = data.to_string();
+    for canary in CANARIES.iter().filter(|c| **c != PASSWORD) {
+        assert!(text.contains(canary), "{canary} is missing from the export");
+    }
+    assert!(!text.contains(PASSWORD), "no password, not even hashed");
+    assert!(!text.contains("argon2"), "no password hash");
+    for private in [
+        "friendprivatebio",
+        "friendprivatenote",
+        "friendprivatewhy",
+        "friendgoal",
+    ] {
+        assert!(
+            !text.contains(private),
+            "{private}: another member's private row is in my export"
+        );
+    }
+    // Section by section: every row of mine is there.
+    let count = |name: &str| data[name].as_array().map(Vec::len).unwrap_or(0);
+    for (name, want) in [
+        ("account", 1),
+        ("profile", 1),
+        ("clocks", 1),
+        ("connections", 1),
+        ("sharing_given", 1),
+        ("sharing_received", 1),
+        ("messages", 2),
+        ("checkins", 1),
+        ("goals", 1),
+        ("goal_progress", 1),
+        ("encouragement_sent", 1),
+        ("help_requests", 1),
+        ("help_offers", 1),
+        ("reach_outs", 1),
+        ("groups", 1),
+        ("group_posts", 2),
+        ("group_reports", 1),
+        ("access_log", 1),
+    ] {
+        assert_eq!(count(name), want, "{name}: {}", data[name]);
+    }
+    assert_eq!(data["account"][0]["email"], "zqxmail@example.org");
+    assert_eq!(data["clocks"][0]["started_on"], "2011-07-19");
+    assert_eq!(data["checkins"][0]["mood"], 3);
+    assert_eq!(data["access_log"][0]["who"], "steadyfriend");
+    assert!(count("notices") >= 1);
+    // The readable page and the download.
+    let browser = crate::support::browser::Browser::new(&app);
+    browser.log_in("zqxhandle", PASSWORD).await;
+    let page = browser.get("/settings/export").await;
+    assert!(page.html.contains("zqxcheckinnote") && page.html.contains("Download all my data"));
+    let file = browser.get("/settings/export.json").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.html.contains("\"schema_version\": \"belay-export/1\""));
 }

@@ -158,12 +158,30 @@ impl TestApp {
 
     /// Spawns with a configuration tweak (limits, timeouts, base URL).
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
-        // BELAY_TEST_LOG=debug shows the app's logs for a failing test.
+        // BELAY_TEST_LOG=debug shows the app's logs for a failing test;
+        // with BELAY_TEST_LOG_FILE every test's logs go to that file (CI
+        // searches it for planted secrets).
         if let Ok(filter) = std::env::var("BELAY_TEST_LOG") {
-            let _ = tracing_subscriber::fmt()
-                .with_test_writer()
-                .with_env_filter(filter)
-                .try_init();
+            match std::env::var("BELAY_TEST_LOG_FILE") {
+                Ok(path) => {
+                    let file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("open the log file");
+                    let _ = tracing_subscriber::fmt()
+                        .with_writer(std::sync::Mutex::new(file))
+                        .with_ansi(false)
+                        .with_env_filter(filter)
+                        .try_init();
+                }
+                Err(_) => {
+                    let _ = tracing_subscriber::fmt()
+                        .with_test_writer()
+                        .with_env_filter(filter)
+                        .try_init();
+                }
+            }
         }
         let storage = Storage::new(backend).await;
         let mut config = Config::for_data_dir(storage.data_dir(), storage.target());
