@@ -67,7 +67,8 @@ curl -fs -b "$JAR" -c "$JAR" -o /dev/null -H 'sec-fetch-site: same-origin' \
 SESSION=$(awk '$6 ~ /belay_session$/ {print $7}' "$JAR")
 rm -f "$JAR"
 [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
-curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/groups/demo-group" | grep -q "Older threads" || { echo "the group page did not render" >&2; exit 1; }
+page=$(curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/groups/demo-group")
+grep -q "Older threads" <<<"$page" || { echo "the group page did not render" >&2; exit 1; }
 found=$(curl -fs "$BASE/api/v1/meetings?day=1&after=18:00&before=20:00" | grep -o '"slug"' | wc -l)
 echo "the finder lists $found meetings for Monday 18:00-20:00"
 
