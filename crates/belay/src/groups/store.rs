@@ -752,19 +752,6 @@ pub async fn mark_read(
     Ok(())
 }
 
-/// How many threads have news for me, in one group.
-pub async fn unread_threads(db: &Db, group: Uuid, viewer: MemberId) -> sqlx::Result<i64> {
-    const SQL: &str = "select count(*) from group_thread t
-        left join group_thread_read r on r.thread_id = t.id and r.member_id = $2
-        where t.group_id = $1 and not t.hidden
-          and (r.read_at is null or r.read_at < t.last_activity_at)";
-    on_db!(db, |x| sqlx::query_scalar(SQL)
-        .bind(group)
-        .bind(viewer)
-        .fetch_one(x)
-        .await)
-}
-
 // ---- reports and the moderation log ---------------------------------------
 
 pub struct NewReport<'a> {

@@ -10,7 +10,7 @@ use std::{
 use axum::body::Bytes;
 use sha2::Digest;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -532,10 +532,25 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
     let list = match cached {
         Some(list) => list,
         None => {
-            let list = Arc::new(soon(state, now).await?);
-            *state.meetings.now.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((minute, list.clone()));
-            list
+            // One request works it out; the others in the minute wait for it.
+            let _turn = state.meetings.refresh.lock().await;
+            let again = state
+                .meetings
+                .now
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .filter(|(m, _)| *m == minute)
+                .map(|(_, list)| list.clone());
+            match again {
+                Some(list) => list,
+                None => {
+                    let list = Arc::new(soon(state, now).await?);
+                    *state.meetings.now.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some((minute, list.clone()));
+                    list
+                }
+            }
         }
     };
     let (mut live, mut next) = (Vec::new(), Vec::new());
@@ -724,11 +739,6 @@ pub struct MeetingCache {
     feed: Mutex<Option<(String, Arc<str>, Bytes)>>,
     /// The minute and the meetings running or starting within a day of it.
     now: Mutex<Option<(i64, Arc<Soon>)>>,
-}
-
-/// For a minute-precise "now" in tests and pages.
-pub fn minute(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.with_second(0)
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(now)
+    /// Held while "happening now" is worked out, so it is done once.
+    refresh: tokio::sync::Mutex<()>,
 }

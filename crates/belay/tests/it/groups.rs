@@ -299,7 +299,6 @@ async fn roles_leaving_removal_and_bans(b: Backend) {
     for t in [&ben, &cal] {
         assert_eq!(join(&app, t, &slug, None).await.0, StatusCode::OK);
     }
-    let role = |h: &str, r: &str| json!({"role": r, "h": h});
     let (s, e) = app
         .put(
             &format!("/api/v1/groups/{slug}/members/ben/role"),
@@ -308,7 +307,6 @@ async fn roles_leaving_removal_and_bans(b: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
-    let _ = role;
     let (s, _) = app
         .put(
             &format!("/api/v1/groups/{slug}/members/ben/role"),

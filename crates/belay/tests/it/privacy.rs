@@ -189,14 +189,13 @@ async fn plant(api: &Api) -> (String, String) {
         json!({"to": "steadyfriend", "body": "zqxencouragement"}),
     )
     .await;
-    let help = api
-        .ok(
-            Method::POST,
-            "/api/v1/help-requests",
-            &me,
-            json!({"what": "zqxhelpwhat", "where": "zqxhelpwhere"}),
-        )
-        .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/help-requests",
+        &me,
+        json!({"what": "zqxhelpwhat", "where": "zqxhelpwhere"}),
+    )
+    .await;
     let fh = api
         .ok(
             Method::POST,
@@ -215,7 +214,6 @@ async fn plant(api: &Api) -> (String, String) {
         json!({"note": "zqxoffernote"}),
     )
     .await;
-    let _ = help;
     api.ok(
         Method::POST,
         "/api/v1/reachouts",
