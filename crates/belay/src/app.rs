@@ -31,7 +31,7 @@ use crate::{
     feed, goals, groups, help, home,
     jobs::{self, JobQueue},
     mail::{Mailer, SmtpMailer},
-    meetings, notices, privacy, profile, reachout, resources, safety,
+    meetings, moderation, notices, privacy, profile, reachout, resources, safety,
     time::Clock,
     web,
 };
@@ -133,6 +133,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(groups::api::routes())
         .merge(meetings::api::routes())
         .merge(resources::api::routes())
+        .merge(moderation::api::routes())
         .merge(privacy::erase::api_routes())
         .merge(privacy::access_log::api_routes())
         .merge(privacy::export::api_routes())
@@ -184,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meetings::pages::routes())
         .merge(meetings::api::feed_routes())
         .merge(resources::pages::routes())
+        .merge(moderation::pages::routes())
         .merge(privacy::erase::page_routes())
         .merge(privacy::access_log::page_routes())
         .merge(privacy::export::page_routes())

@@ -24,6 +24,7 @@ pub mod home;
 pub mod jobs;
 pub mod mail;
 pub mod meetings;
+pub mod moderation;
 pub mod notices;
 pub mod privacy;
 pub mod profile;

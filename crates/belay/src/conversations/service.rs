@@ -22,8 +22,11 @@ pub struct Message {
     pub id: Uuid,
     /// The sender's handle.
     pub from: String,
-    /// Exactly as written; escape it when showing it.
+    /// Exactly as written; escape it when showing it. Empty when a
+    /// moderator hid it.
     pub body: String,
+    /// A moderator hid it after a report.
+    pub hidden: bool,
     pub created_at: DateTime<Utc>,
     /// Whether I sent it.
     pub mine: bool,
@@ -104,6 +107,7 @@ pub async fn send(
     handle: &str,
     raw: &str,
 ) -> AppResult<Message> {
+    crate::moderation::require_active(state, me).await?;
     let body = check_body(raw)?;
     state.limiters.message(me.id)?;
     let peer = counterpart(state, me, handle).await?;
@@ -136,10 +140,14 @@ pub async fn send(
     state.events.announce_all(&announce);
     state.jobs.wake();
     let crisis = crate::safety::screen::screen(&body).resources();
+    if crisis.is_some() {
+        crate::moderation::check_on_me_after(state, me, &body).await;
+    }
     Ok(Message {
         id,
         from: me.handle.clone(),
         body,
+        hidden: false,
         created_at: now,
         mine: true,
         read: false,
@@ -186,6 +194,7 @@ pub async fn read(
                     peer.handle.clone()
                 },
                 body: r.body,
+                hidden: r.hidden,
                 created_at: r.created_at,
                 mine,
                 read: mine || r.read_at.is_some(),

@@ -112,6 +112,7 @@ pub struct MessageRow {
     pub id: Uuid,
     pub sender_id: MemberId,
     pub body: String,
+    pub hidden: bool,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
 }
@@ -124,10 +125,15 @@ pub async fn page(
     before: Option<Uuid>,
     limit: i64,
 ) -> sqlx::Result<Vec<MessageRow>> {
-    const FIRST: &str = "select id, sender_id, body, created_at, read_at from message
+    const FIRST: &str = "select id, sender_id,
+            case when hidden_at is null then body else '' end as body, hidden_at is not null as hidden,
+            created_at, read_at
+        from message
         where pair_low = $1 and pair_high = $2
         order by created_at desc, id desc limit $3";
-    const AFTER: &str = "select m.id, m.sender_id, m.body, m.created_at, m.read_at
+    const AFTER: &str = "select m.id, m.sender_id,
+            case when m.hidden_at is null then m.body else '' end as body,
+            m.hidden_at is not null as hidden, m.created_at, m.read_at
         from message m join message c on c.id = $4 and c.pair_low = $1 and c.pair_high = $2
         where m.pair_low = $1 and m.pair_high = $2
           and (m.created_at < c.created_at or (m.created_at = c.created_at and m.id < c.id))

@@ -35,7 +35,7 @@ fn visible(visibility: &str) -> bool {
 /// transaction that changed it. Members who are not discoverable have none.
 pub async fn refresh(tx: &mut Tx, member: MemberId, now: DateTime<Utc>) -> anyhow::Result<()> {
     store::clear(tx, member).await?;
-    let Some(src) = store::source(tx, member).await? else {
+    let Some(src) = store::source(tx, member, now).await? else {
         return Ok(());
     };
     if !src.discoverable {

@@ -102,14 +102,23 @@ pub struct SourceRow {
     pub earliest_start: Option<NaiveDate>,
 }
 
-pub async fn source(tx: &mut Tx, member: MemberId) -> sqlx::Result<Option<SourceRow>> {
-    const SQL: &str =
-        "select m.handle, m.time_zone, p.discoverable, p.focus, p.pathway, p.languages,
+/// A member's profile for the index; a suspended or banned member is not
+/// discoverable while it lasts.
+pub async fn source(
+    tx: &mut Tx,
+    member: MemberId,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<SourceRow>> {
+    const SQL: &str = "select m.handle, m.time_zone,
+            p.discoverable and m.banned_at is null
+                and (m.suspended_until is null or m.suspended_until <= $2) as discoverable,
+            p.focus, p.pathway, p.languages,
             p.vis_focus, p.vis_pathway, p.vis_languages, p.vis_clocks,
             (select min(c.started_on) from clock c where c.member_id = m.id) as earliest_start
         from member m join profile p on p.member_id = m.id where m.id = $1";
     on_tx!(tx, |c| sqlx::query_as(SQL)
         .bind(member)
+        .bind(now)
         .fetch_optional(c)
         .await)
 }

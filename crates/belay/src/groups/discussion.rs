@@ -233,6 +233,7 @@ pub async fn start(
     title: &str,
     body: &str,
 ) -> AppResult<ThreadPage> {
+    crate::moderation::require_active(state, me).await?;
     let mut e = FieldErrors::new();
     let title = model::text(title, "title", model::TITLE_MAX, true, &mut e);
     let body = model::text(body, "body", model::POST_MAX, true, &mut e);
@@ -247,6 +248,9 @@ pub async fn start(
     store::mark_read(&mut tx, me.id, thread, now).await?;
     tx.commit().await?;
     state.events.announce_all(&announce);
+    if risk {
+        crate::moderation::check_on_me_after(state, me, &format!("{title}\n{body}")).await;
+    }
     let (_, mut page) = self::thread(state, me, slug, thread, None).await?;
     page.crisis_resources = risk.then(crate::safety::crisis_lines);
     Ok(page)
@@ -261,6 +265,7 @@ pub async fn reply(
     thread: Uuid,
     body: &str,
 ) -> AppResult<ThreadPage> {
+    crate::moderation::require_active(state, me).await?;
     let mut e = FieldErrors::new();
     let body = model::text(body, "body", model::POST_MAX, true, &mut e);
     e.into_result()?;
@@ -283,6 +288,9 @@ pub async fn reply(
     tx.commit().await?;
     state.events.announce_all(&announce);
     // The page that shows my reply: the last one.
+    if risk {
+        crate::moderation::check_on_me_after(state, me, &body).await;
+    }
     let (_, mut page) = self::thread(state, me, slug, thread, None).await?;
     page.crisis_resources = risk.then(crate::safety::crisis_lines);
     Ok(page)

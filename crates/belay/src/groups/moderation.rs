@@ -232,10 +232,16 @@ pub async fn resolve(
         reason: &why,
     };
     store::log(&mut tx, &entry, now).await?;
+    let announce = if state_to == "escalated" {
+        crate::moderation::service::from_group(&mut tx, id, me.id, &why, now).await?
+    } else {
+        Vec::new()
+    };
     let row = store::report_in_tx(&mut tx, a.id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    state.events.announce_all(&announce);
     Ok(Report::from(row))
 }
 

@@ -123,6 +123,7 @@ pub struct Ask<'a> {
 
 #[tracing::instrument(skip_all, fields(member.id = %me.id))]
 pub async fn ask(state: &AppState, me: &AuthMember, a: Ask<'_>) -> AppResult<HelpRequest> {
+    crate::moderation::require_active(state, me).await?;
     let now = state.clock.now();
     let today = local_today(now, me.time_zone);
     let mut errors = FieldErrors::new();
@@ -200,6 +201,9 @@ pub async fn ask(state: &AppState, me: &AuthMember, a: Ask<'_>) -> AppResult<Hel
     tx.commit().await?;
     state.events.announce_all(&announce);
     state.jobs.wake();
+    if risk.is_high() {
+        crate::moderation::check_on_me_after(state, me, &format!("{what}\n{place}")).await;
+    }
     let mut request = get(state, me, id).await?;
     request.crisis_resources = risk.resources();
     Ok(request)
@@ -254,6 +258,7 @@ pub async fn offer(
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<HelpRequest> {
+    crate::moderation::require_active(state, me).await?;
     let mut errors = FieldErrors::new();
     let note = check_text(note, "note", NOTE_MAX, &mut errors);
     errors.into_result()?;

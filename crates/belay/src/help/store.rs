@@ -78,7 +78,7 @@ static VISIBLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         "select h.id, h.member_id, m.handle, h.what, h.when_text, h.where_text, h.state, h.created_at
         from help_request h join member m on m.id = h.member_id
         where h.id = $1 and (h.member_id = $2 or (
-            exists (select 1 from help_recipient r where r.request_id = h.id and r.member_id = $2)
+            h.hidden_at is null and exists (select 1 from help_recipient r where r.request_id = h.id and r.member_id = $2)
             and {}))",
         check(CIRCLE_CHECK, &[("a", "h.member_id"), ("b", "$2")])
     )
@@ -119,7 +119,7 @@ pub async fn list(db: &Db, me: MemberId, mine: bool) -> sqlx::Result<Vec<Request
                 h.created_at
             from help_recipient r join help_request h on h.id = r.request_id
             join member m on m.id = h.member_id
-            where r.member_id = $1 and {}
+            where r.member_id = $1 and h.hidden_at is null and {}
             order by h.created_at desc limit 100",
             check(CIRCLE_CHECK, &[("a", "h.member_id"), ("b", "$1")])
         )

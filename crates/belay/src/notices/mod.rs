@@ -220,6 +220,11 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             "{} has reached out many times in the last hour. Please check in on them.",
             s("from")
         ),
+        "reach_out_restricted" => format!(
+            "{} tried to reach out while their account is paused, and was shown the crisis \
+             lines. Please check in on them.",
+            s("from")
+        ),
         "reach_out_claimed" => format!("{} is here for you. Open the conversation.", s("by")),
         "reach_out_covered" => format!(
             "Someone has answered {}'s reach-out. Thank you for being ready to help.",
@@ -293,6 +298,26 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             ),
             _ => format!("A moderator of {} took an action about you.", s("group")),
         },
+        "report" => "There are reports for the site's moderators to look at.".to_owned(),
+        "moderation" => {
+            let reason = s("reason");
+            match s("action").as_str() {
+                "hide" => format!("A moderator hid something you wrote: {reason}"),
+                "warn" => format!("A moderator sent you a warning: {reason}"),
+                "suspend" => format!(
+                    "Your account is paused until {}: {reason} You can still read the resources, \
+                     export your data, and the crisis lines are there any time.",
+                    s("until")
+                ),
+                "ban" => format!(
+                    "Your account can no longer post, message or reach out to members: {reason} \
+                     You can still read the resources, export your data, and the crisis lines \
+                     are there any time."
+                ),
+                "lift" => "Your account can take part fully again. Welcome back.".to_owned(),
+                _ => "A moderator took an action about your account.".to_owned(),
+            }
+        }
         _ => "You have a new notice.".to_owned(),
     }
 }
@@ -316,6 +341,8 @@ pub fn link_of(kind: &str, payload: &serde_json::Value) -> Option<String> {
         "group_join_request" => s("slug").map(|g| format!("/groups/{g}/members")),
         "group_report" => s("slug").map(|g| format!("/groups/{g}/moderation")),
         "group_approved" | "group_moderation" => s("slug").map(|g| format!("/groups/{g}")),
+        "report" => Some("/admin/moderation".to_owned()),
+        "moderation" => Some("/settings/safety".to_owned()),
         k if k.starts_with("reach_out") => s("reach_out").map(|id| format!("/reach-out/{id}")),
         _ => None,
     }

@@ -44,6 +44,21 @@ pub async fn erase(
     if password.is_empty() || !state.passwords.verify(password, stored).await {
         return Err(FieldErrors::single("password", "is not your password"));
     }
+    // The erasure touches rows that the job runner and other members'
+    // requests also lock; PostgreSQL may pick it as a deadlock's victim.
+    let mut attempt = 1;
+    loop {
+        match erase_once(state, me, keep_posts).await {
+            Err(e) if attempt < 3 && crate::db::is_retryable_app(&e) => {
+                tracing::warn!(attempt, "erasure gave way to another transaction; again");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
     let id = me.id;
     // Group content: my posts go, or stay under "a former member"; threads
@@ -68,6 +83,7 @@ pub async fn erase(
     // What I reported and why, and groups nobody else is in.
     for sql in [
         "delete from group_report where reporter_id = $1",
+        "delete from report where reporter_id = $1",
         "delete from peer_group where created_by = $1 and not exists (
             select 1 from group_member gm where gm.group_id = peer_group.id and gm.member_id <> $1)",
     ] {

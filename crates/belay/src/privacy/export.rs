@@ -33,7 +33,8 @@ pub const SCHEMA_VERSION: &str = "belay-export/1";
 
 /// (section, query with `$1` the member's id).
 const SECTIONS: &[(&str, &str)] = &[
-    ("account", "select handle, email, time_zone, language, role, created_at, updated_at from member where id = $1"),
+    ("account", "select handle, email, time_zone, language, role, suspended_until, banned_at,
+        moderators_may_check, created_at, updated_at from member where id = $1"),
     ("profile", "select discoverable, focus, pathway, languages, bio, seeking, offering, vis_focus, vis_pathway,
         vis_languages, vis_bio, vis_seeking, vis_offering, vis_clocks, updated_at from profile where member_id = $1"),
     ("capacities", "select mentor, mentor_capacity, listener, duty_hours, professional, professional_title,
@@ -85,6 +86,10 @@ const SECTIONS: &[(&str, &str)] = &[
         where p.author_id = $1 order by p.created_at"),
     ("group_reports", "select g.slug as group_slug, r.reason, r.state, r.created_at
         from group_report r join peer_group g on g.id = r.group_id where r.reporter_id = $1 order by r.created_at"),
+    ("reports_filed", "select r.kind, s.handle as about_member, r.category, r.reason, r.state, r.created_at
+        from report r join member s on s.id = r.subject_id where r.reporter_id = $1 order by r.created_at"),
+    ("moderation", "select action, reason, until, created_at from moderation_action
+        where subject_id = $1 and action not in ('dismiss', 'checked') order by created_at"),
     ("notices", "select kind, payload, created_at, read_at from notice where member_id = $1 order by created_at"),
     ("access_log", "select coalesce(m.handle, 'a former member') as who, l.what, l.at
         from access_log l left join member m on m.id = l.viewer_id where l.owner_id = $1 order by l.at"),

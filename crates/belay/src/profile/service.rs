@@ -118,6 +118,7 @@ fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
 
 #[tracing::instrument(skip_all, fields(member.id = %member.id))]
 pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> AppResult<Profile> {
+    crate::moderation::require_active(state, member).await?;
     let mut errors = FieldErrors::new();
     let languages = u
         .languages
@@ -174,6 +175,10 @@ pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> 
     store::save(&mut tx, member.id, &row, state.clock.now()).await?;
     crate::discovery::service::refresh(&mut tx, member.id, state.clock.now()).await?;
     tx.commit().await?;
+    if risk {
+        let written = format!("{}\n{}\n{}", row.bio, row.seeking, row.offering);
+        crate::moderation::check_on_me_after(state, member, &written).await;
+    }
     let mut profile = Profile::from(row);
     profile.crisis_resources = risk.then(crate::safety::crisis_lines);
     Ok(profile)

@@ -56,6 +56,8 @@ pub mod kinds {
     pub const MODERATOR: &str = "reach_out_moderator";
     /// To moderators when a member's reach-outs are held by the rate limit.
     pub const HELD: &str = "reach_out_held";
+    /// To moderators when a suspended or banned member tried to reach out.
+    pub const RESTRICTED: &str = "reach_out_restricted";
     /// To the requester: someone answered.
     pub const CLAIMED: &str = "reach_out_claimed";
     /// To the others asked: someone answered.

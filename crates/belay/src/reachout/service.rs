@@ -238,6 +238,17 @@ pub async fn open(
 ) -> AppResult<Opened> {
     let note = check_note(note)?;
     let key = idempotency_key.map(check_idempotency_key).transpose()?;
+    if let Err(refused) = crate::moderation::require_active(state, me).await {
+        // Never silent: they see the crisis lines, and a moderator is told.
+        if matches!(refused, AppError::Forbidden(..)) {
+            let now = state.clock.now();
+            let mut tx = state.db.begin_write().await?;
+            let announce = hold(&mut tx, me, kinds::RESTRICTED, now).await?;
+            tx.commit().await?;
+            state.events.announce_all(&announce);
+        }
+        return Err(refused);
+    }
     match open_once(state, me, &note, key.as_deref()).await {
         Err(AppError::Internal(err)) if key.is_some() => {
             // Two requests with one key at once: the other one won.
@@ -278,7 +289,7 @@ async fn open_once(
     let since = now - Duration::hours(1);
     let recent = store::opened_since(&mut tx, me.id, since).await?;
     if recent >= i64::from(state.config.reach_out.per_hour) {
-        let announce = hold(&mut tx, me, now).await?;
+        let announce = hold(&mut tx, me, kinds::HELD, now).await?;
         tx.commit().await?;
         state.events.announce_all(&announce);
         tracing::warn!("reach-out held by the hourly limit; moderators told");
@@ -333,6 +344,7 @@ async fn open_once(
     state.events.announce(recorded.member, recorded.id);
     state.jobs.wake();
     tracing::info!(reach_out.id = %id, "reach-out opened");
+    crate::moderation::check_on_me_after(state, me, note).await;
     Ok(Opened::Created(view(state, me, id).await?))
 }
 
@@ -359,14 +371,21 @@ async fn tell(
 }
 
 /// A held reach-out still reaches a person: the moderators, once an hour.
-async fn hold(tx: &mut Tx, me: &AuthMember, now: DateTime<Utc>) -> anyhow::Result<Vec<Recorded>> {
+/// Tells the instance's moderators (once an hour) about a reach-out that
+/// could not go out: held by the limit, or refused to a suspended member.
+async fn hold(
+    tx: &mut Tx,
+    me: &AuthMember,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Recorded>> {
     let hour = now.timestamp() / 3600;
     let mut announce = Vec::new();
     for m in store::moderators(tx, None, me.id).await? {
-        let key = format!("reach-out-held:{}:{hour}:{}", me.id, m.id);
+        let key = format!("{kind}:{}:{hour}:{}", me.id, m.id);
         let notice = NewNotice {
             member: m.id,
-            kind: kinds::HELD,
+            kind,
             payload: serde_json::json!({ "from": me.handle }),
             dedupe_key: &key,
         };
@@ -474,6 +493,7 @@ fn refused(row: &ReachOut, action: &str) -> AppError {
 /// two; everyone else asked is told it is covered.
 #[tracing::instrument(skip_all, fields(member.id = %me.id, reach_out.id = %id))]
 pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<ReachOut> {
+    crate::moderation::require_active(state, me).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let Some(row) = store::claim(&mut tx, id, me.id, now).await? else {

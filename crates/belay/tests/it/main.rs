@@ -30,6 +30,7 @@ mod groups_walk;
 mod help_requests;
 mod jobs;
 mod meetings;
+mod moderation;
 mod operations;
 mod privacy;
 mod profile;

@@ -75,7 +75,7 @@ impl Api {
 }
 
 /// Every string the member writes; none may survive the erasure.
-const CANARIES: [&str; 24] = [
+const CANARIES: [&str; 25] = [
     "zqxhandle",
     "zqxmail@example.org",
     "zqxCanaryPassphrase-4417",
@@ -99,6 +99,7 @@ const CANARIES: [&str; 24] = [
     "zqxpostbody",
     "zqxreplybody",
     "zqxreportreason",
+    "zqxinstancereport",
     "zqxoffernote",
 ];
 
@@ -277,6 +278,20 @@ async fn plant(api: &Api) -> (String, String) {
         json!({"post": fpost, "reason": "zqxreportreason"}),
     )
     .await;
+    api.ok(
+        Method::POST,
+        "/api/v1/reports",
+        &me,
+        json!({"kind": "member", "handle": "steadyfriend", "category": "other", "reason": "zqxinstancereport"}),
+    )
+    .await;
+    api.ok(
+        Method::PUT,
+        "/api/v1/me/check-on-me",
+        &me,
+        json!({"enabled": true}),
+    )
+    .await;
     (me, friend)
 }
 
@@ -314,7 +329,14 @@ async fn an_erased_account_leaves_no_trace_in_the_database_or_the_logs(b: Backen
             json!({"password": PASSWORD}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
+    if s != StatusCode::OK {
+        let log = server.log.lock().unwrap().clone();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("ERROR") || l.contains("error"))
+            .collect();
+        panic!("{v}\n{}", errors.join("\n"));
+    }
     let (s, _) = api
         .call(Method::GET, "/api/v1/me", Some(&me), json!(null))
         .await;
@@ -705,6 +727,7 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
         ("groups", 1),
         ("group_posts", 2),
         ("group_reports", 1),
+        ("reports_filed", 1),
         ("access_log", 1),
     ] {
         assert_eq!(count(name), want, "{name}: {}", data[name]);
@@ -713,6 +736,10 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
     assert_eq!(data["clocks"][0]["started_on"], "2011-07-19");
     assert_eq!(data["checkins"][0]["mood"], 3);
     assert_eq!(data["access_log"][0]["who"], "steadyfriend");
+    // A boolean is 1 in SQLite's export, true in PostgreSQL's.
+    let check = &data["account"][0]["moderators_may_check"];
+    assert!(*check == json!(true) || *check == json!(1), "{check}");
+    assert_eq!(data["reports_filed"][0]["about_member"], "steadyfriend");
     assert!(count("notices") >= 1);
     // The readable page and the download.
     let browser = crate::support::browser::Browser::new(&app);
