@@ -58,6 +58,9 @@ pub struct AppState {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// The Meeting Guide feed and "happening now", between requests.
     pub meetings: Arc<meetings::service::MeetingCache>,
+    /// The resources in force, for `/resources` and `/help` with the
+    /// database down.
+    pub resources: Arc<resources::service::ResourceCache>,
 }
 impl AppState {
     /// Connects, migrates and assembles the state.
@@ -84,6 +87,7 @@ impl AppState {
             shutdown: Arc::new(watch::channel(false).0),
             mailer,
             meetings: Arc::default(),
+            resources: Arc::default(),
             limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),
             auth_cache: Arc::new(AuthCache::new(cache_auth)),
             passwords: Passwords::new()?,
@@ -286,6 +290,7 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
         state.limiters.retain_recent();
+        resources::service::refresh_cache(&state).await;
         // Events are for live delivery and short reconnects: a week is plenty.
         if let Err(err) =
             events::store::prune(&state.db, state.clock.now() - chrono::Duration::days(7)).await

@@ -38,13 +38,23 @@ struct IndexPage {
     admin: bool,
 }
 
-async fn index(State(state): State<AppState>, visitor: Visitor) -> PageResult {
-    let admin = visitor
-        .member
-        .as_ref()
-        .is_some_and(|m| m.role == crate::accounts::Role::Admin);
+/// With the database down, the visitor can't be looked up: the page still
+/// answers, from the copy in memory, as to anyone.
+async fn index(
+    State(state): State<AppState>,
+    visitor: Result<Visitor, crate::web::page::PageError>,
+) -> PageResult {
+    let (layout, admin) = match &visitor {
+        Ok(v) => (
+            v.layout("Resources"),
+            v.member
+                .as_ref()
+                .is_some_and(|m| m.role == crate::accounts::Role::Admin),
+        ),
+        Err(_) => (Layout::plain("Resources"), false),
+    };
     render(&IndexPage {
-        layout: visitor.layout("Resources"),
+        layout,
         sections: service::by_category(service::list(&state, false).await?),
         admin,
     })

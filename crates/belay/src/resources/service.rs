@@ -1,5 +1,7 @@
 //! Resources: reading them (anyone) and curating them (instance admins).
 
+use std::sync::{Arc, RwLock};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,9 +52,67 @@ pub struct Resource {
 const COLUMNS: &str = "id, category, name, description, contact, phone, url, region, position,
     retired, updated_at";
 
+/// The resources in force, kept in memory between reads, so that the
+/// resources page and the crisis lines on `/help` still answer with the
+/// database down. Refreshed by every read of the page, every admin's change
+/// and the housekeeping tick (changes made on another instance arrive with
+/// the next of those).
+#[derive(Default)]
+pub struct ResourceCache(RwLock<Option<Arc<Vec<Resource>>>>);
+
+impl ResourceCache {
+    pub fn get(&self) -> Option<Arc<Vec<Resource>>> {
+        self.0.read().ok().and_then(|g| g.clone())
+    }
+
+    fn set(&self, list: Vec<Resource>) {
+        if let Ok(mut g) = self.0.write() {
+            *g = Some(Arc::new(list));
+        }
+    }
+
+    /// The operator's crisis lines, if the cache holds any.
+    pub fn crisis_lines(&self) -> Vec<Resource> {
+        self.get()
+            .map(|l| {
+                l.iter()
+                    .filter(|r| r.category == Category::CrisisLines.key())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the resources in force into the cache; a failure keeps the copy.
+pub async fn refresh_cache(state: &AppState) {
+    if let Err(err) = list(state, false).await {
+        err.log_if_internal();
+    }
+}
+
 /// The resources in force (or all of them, retired too, for admins), by
-/// category and position.
+/// category and position. With the database unreachable, the resources in
+/// force come from the copy in memory.
 pub async fn list(state: &AppState, include_retired: bool) -> AppResult<Vec<Resource>> {
+    match read(state, include_retired).await {
+        Ok(list) => {
+            if !include_retired {
+                state.resources.set(list.clone());
+            }
+            Ok(list)
+        }
+        Err(err) => match state.resources.get() {
+            Some(copy) if !include_retired => {
+                tracing::warn!(error = %err, "resources read from the copy in memory");
+                Ok(copy.as_ref().clone())
+            }
+            _ => Err(err),
+        },
+    }
+}
+
+async fn read(state: &AppState, include_retired: bool) -> AppResult<Vec<Resource>> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
             "select {COLUMNS} from resource where (not retired or $1)
@@ -224,6 +284,7 @@ pub async fn create(
         .await
         .map(|r| r.rows_affected()))?;
     tx.commit().await?;
+    refresh_cache(state).await;
     one(state, id).await
 }
 
@@ -258,6 +319,7 @@ pub async fn update(
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
+    refresh_cache(state).await;
     one(state, id).await
 }
 
@@ -282,6 +344,7 @@ pub async fn set_retired(
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
+    refresh_cache(state).await;
     one(state, id).await
 }
 

@@ -7,7 +7,7 @@
 
 pub mod screen;
 
-use axum::{Router, response::Response, routing::get};
+use axum::{Router, extract::State, response::Response, routing::get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -63,17 +63,66 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/help", get(help_page))
 }
 
+/// A crisis line as the page shows it: the operator's, or the defaults.
+struct HelpLine {
+    name: String,
+    how: String,
+    href: Option<String>,
+    what: String,
+}
+
+impl From<&CrisisLine> for HelpLine {
+    fn from(l: &CrisisLine) -> Self {
+        Self {
+            name: l.name.to_owned(),
+            how: l.how.to_owned(),
+            href: l.href.map(str::to_owned),
+            what: l.what.to_owned(),
+        }
+    }
+}
+
+impl From<crate::resources::service::Resource> for HelpLine {
+    fn from(r: crate::resources::service::Resource) -> Self {
+        let href = if !r.phone.is_empty() {
+            Some(format!("tel:{}", r.phone))
+        } else if r.url.starts_with("https://") || r.url.starts_with('/') {
+            Some(r.url)
+        } else {
+            None
+        };
+        Self {
+            how: if r.contact.is_empty() {
+                r.name.clone()
+            } else {
+                r.contact
+            },
+            name: r.name,
+            href,
+            what: r.description,
+        }
+    }
+}
+
 #[derive(askama::Template)]
 #[template(path = "safety/help.html")]
 struct HelpPage {
     layout: Layout,
-    lines: &'static [CrisisLine],
+    lines: Vec<HelpLine>,
 }
 
-/// No extractor that reads the database: this page must always answer.
-async fn help_page() -> Result<Response, PageError> {
+/// No extractor that reads the database: this page must always answer. It
+/// shows the operator's crisis lines from the copy kept in memory, or the
+/// lines compiled into the binary.
+async fn help_page(State(state): State<AppState>) -> Result<Response, PageError> {
+    let operator = state.resources.crisis_lines();
+    let lines: Vec<HelpLine> = if operator.is_empty() {
+        crisis_lines().iter().map(HelpLine::from).collect()
+    } else {
+        operator.into_iter().map(HelpLine::from).collect()
+    };
     render(&HelpPage {
         layout: Layout::plain("Get help now"),
-        lines: crisis_lines(),
+        lines,
     })
 }

@@ -6,7 +6,10 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp};
 
-backend_tests!(a_new_instance_has_real_resources_and_admins_curate_them);
+backend_tests!(
+    a_new_instance_has_real_resources_and_admins_curate_them,
+    the_resources_and_the_operators_crisis_lines_answer_with_the_database_down,
+);
 
 async fn a_new_instance_has_real_resources_and_admins_curate_them(b: Backend) {
     let app = TestApp::spawn(b).await;
@@ -161,5 +164,78 @@ async fn a_new_instance_has_real_resources_and_admins_curate_them(b: Backend) {
     assert_eq!(
         ana.get("/admin/resources").await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+async fn the_resources_and_the_operators_crisis_lines_answer_with_the_database_down(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.member("keeper").await;
+    app.make_admin("keeper").await;
+    // Before the operator changes anything, /help shows the seeded lines.
+    let help = app
+        .http
+        .get(app.url("/help"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(help.contains("Call or text 988"), "{help}");
+    let line = json!({"category": "crisis_lines", "name": "Samaritans", "description": "Someone to talk to, any time.", "contact": "Call 116 123", "phone": "116123", "region": "UK", "position": 1});
+    let (s, body) = app.post("/api/v1/resources", &admin, line).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let help = app
+        .http
+        .get(app.url("/help"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        help.contains("Samaritans") && help.contains("tel:116123"),
+        "the operator's line: {help}"
+    );
+    let ana = crate::support::browser::Browser::new(&app);
+    ana.sign_up("ana", "UTC").await;
+
+    app.state.db.close().await;
+    for (who, page) in [
+        (
+            "anyone",
+            app.http.get(app.url("/resources")).send().await.unwrap(),
+        ),
+        (
+            "a member",
+            ana.client.get(app.url("/resources")).send().await.unwrap(),
+        ),
+    ] {
+        assert_eq!(page.status(), StatusCode::OK, "{who}");
+        let html = page.text().await.unwrap();
+        for must in [
+            "Samaritans",
+            "Call or text 988",
+            "1-800-662-4357",
+            "Get help now",
+        ] {
+            assert!(
+                html.contains(must),
+                "{who}: {must} missing with the database down"
+            );
+        }
+    }
+    let help = app.http.get(app.url("/help")).send().await.unwrap();
+    assert_eq!(help.status(), StatusCode::OK);
+    assert!(help.text().await.unwrap().contains("Samaritans"));
+    let (s, list) = app.call(Method::GET, "/api/v1/resources", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "Samaritans"),
+        "{list}"
     );
 }
