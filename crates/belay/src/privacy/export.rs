@@ -24,7 +24,7 @@ use crate::{
     app::AppState,
     db::Db,
     web::{
-        error::{AppResult, ErrorBody},
+        error::{AppError, AppResult, ErrorBody},
         page::{Layout, PageResult, render},
     },
 };
@@ -174,13 +174,99 @@ pub async fn export(state: &AppState, me: &AuthMember) -> AppResult<Value> {
 }
 
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export_me))
+    OpenApiRouter::new()
+        .routes(routes!(export_me))
+        .routes(routes!(export_archive))
 }
 
 pub fn page_routes() -> Router<AppState> {
     Router::new()
         .route("/settings/export", get(page))
         .route("/settings/export.json", get(download))
+        .route("/settings/export.zip", get(download_archive))
+}
+
+#[derive(Template)]
+#[template(path = "privacy/export_archive.html")]
+struct ArchivePage<'a> {
+    handle: &'a str,
+    version: &'static str,
+    exported_at: String,
+    instance: String,
+    tables: Vec<Table>,
+}
+
+/// The export as one archive: `belay-export/export.json` (the document)
+/// and `belay-export/export.html` (the same, readable in any browser, with
+/// nothing loaded from anywhere).
+pub fn archive(doc: &Value, handle: &str) -> AppResult<Vec<u8>> {
+    use std::io::Write;
+    use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
+    let json = serde_json::to_vec_pretty(doc).map_err(AppError::internal)?;
+    let html = ArchivePage {
+        handle,
+        version: SCHEMA_VERSION,
+        exported_at: text(&doc["exported_at"]),
+        instance: text(&doc["instance"]),
+        tables: tables(doc),
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in [
+        ("belay-export/export.json", json.as_slice()),
+        ("belay-export/export.html", html.as_bytes()),
+    ] {
+        zip.start_file(name, options).map_err(AppError::internal)?;
+        zip.write_all(bytes).map_err(AppError::internal)?;
+    }
+    Ok(zip.finish().map_err(AppError::internal)?.into_inner())
+}
+
+fn attachment(content_type: &str, file: String, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Everything Belay holds about me as one archive: the JSON document and a
+/// readable HTML page beside it.
+#[utoipa::path(get, path = "/me/export/archive", tag = "privacy", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 401, body = ErrorBody)))]
+async fn export_archive(
+    State(state): State<AppState>,
+    ApiMember(me): ApiMember,
+) -> AppResult<Response> {
+    let doc = export(&state, &me).await?;
+    let file = format!("belay-{}.zip", me.handle);
+    Ok(attachment(
+        "application/zip",
+        file,
+        archive(&doc, &me.handle)?,
+    ))
+}
+
+async fn download_archive(
+    State(state): State<AppState>,
+    member: PageMember,
+) -> AppResult<Response> {
+    let doc = export(&state, &member.0).await?;
+    let file = format!("belay-{}.zip", member.0.handle);
+    Ok(attachment(
+        "application/zip",
+        file,
+        archive(&doc, &member.0.handle)?,
+    ))
 }
 
 /// Everything Belay holds about me, as one JSON document.
@@ -195,17 +281,9 @@ async fn export_me(
 
 async fn download(State(state): State<AppState>, member: PageMember) -> AppResult<Response> {
     let doc = export(&state, &member.0).await?;
-    let body = serde_json::to_vec_pretty(&doc).map_err(crate::web::error::AppError::internal)?;
-    let name = format!("attachment; filename=\"belay-{}.json\"", member.0.handle);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CONTENT_DISPOSITION, name),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    let body = serde_json::to_vec_pretty(&doc).map_err(AppError::internal)?;
+    let file = format!("belay-{}.json", member.0.handle);
+    Ok(attachment("application/json", file, body))
 }
 
 /// A section as a table for the page.
@@ -231,8 +309,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-async fn page(State(state): State<AppState>, member: PageMember) -> PageResult {
-    let doc = export(&state, &member.0).await?;
+fn tables(doc: &Value) -> Vec<Table> {
     let mut tables = Vec::new();
     if let Some(data) = doc["data"].as_object() {
         for (name, rows) in data {
@@ -253,9 +330,14 @@ async fn page(State(state): State<AppState>, member: PageMember) -> PageResult {
             });
         }
     }
+    tables
+}
+
+async fn page(State(state): State<AppState>, member: PageMember) -> PageResult {
+    let doc = export(&state, &member.0).await?;
     render(&ExportPage {
         layout: member.layout("My data"),
         version: SCHEMA_VERSION,
-        tables,
+        tables: tables(&doc),
     })
 }

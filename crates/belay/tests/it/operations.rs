@@ -177,6 +177,7 @@ async fn the_openapi_document_covers_every_api_operation(b: Backend) {
         ("delete", "/api/v1/me"),
         ("get", "/api/v1/me/access-log"),
         ("get", "/api/v1/me/export"),
+        ("get", "/api/v1/me/export/archive"),
         ("post", "/api/v1/reports"),
         ("get", "/api/v1/moderation/reports"),
         ("get", "/api/v1/moderation/reports/{id}"),

@@ -749,4 +749,50 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
     let file = browser.get("/settings/export.json").await;
     assert_eq!(file.status, StatusCode::OK);
     assert!(file.html.contains("\"schema_version\": \"belay-export/1\""));
+    // The archive: the same document, and a readable page beside it.
+    let res = app
+        .http
+        .get(app.url("/api/v1/me/export/archive"))
+        .bearer_auth(&me)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["belay-export/export.html", "belay-export/export.json"]
+    );
+    let read = |zip: &mut zip::ZipArchive<_>, name: &str| {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut out).unwrap();
+        out
+    };
+    let json_doc: Value =
+        serde_json::from_str(&read(&mut zip, "belay-export/export.json")).unwrap();
+    assert_eq!(json_doc["schema_version"], "belay-export/1");
+    assert_eq!(
+        json_doc["data"], doc["data"],
+        "the archive holds the same document"
+    );
+    let html = read(&mut zip, "belay-export/export.html");
+    for canary in CANARIES.iter().filter(|c| **c != PASSWORD) {
+        assert!(
+            html.contains(canary),
+            "{canary} is missing from the readable page"
+        );
+    }
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing loaded from anywhere"
+    );
+    for private in ["friendprivatebio", "friendprivatenote"] {
+        assert!(!html.contains(private));
+    }
+    let archive = browser.get("/settings/export.zip").await;
+    assert_eq!(archive.status, StatusCode::OK);
 }
