@@ -31,6 +31,7 @@ mod help_requests;
 mod jobs;
 mod meetings;
 mod moderation;
+mod moderation_walk;
 mod operations;
 mod privacy;
 mod profile;

@@ -18,6 +18,7 @@ backend_tests!(
     a_suspended_member_can_read_and_leave_but_not_reach_others,
     a_ban_lasts_until_lifted_and_nobody_acts_on_themselves_or_an_admin,
     check_on_me_is_opt_in_and_never_shows_what_was_written,
+    the_pages_report_act_and_show_standing,
 );
 
 pub async fn make_moderator(app: &TestApp, handle: &str) {
@@ -764,4 +765,152 @@ async fn check_on_me_is_opt_in_and_never_shows_what_was_written(b: Backend) {
     send(&app, &ana, "ben", secret).await;
     assert!(queue(&app, &mo).await.is_empty());
     let _ = ben;
+}
+
+async fn the_pages_report_act_and_show_standing(b: Backend) {
+    use crate::support::{app::PASSWORD, browser::Browser};
+    let Site { app, ben, .. } = site(b).await;
+    let ana = Browser::new(&app);
+    ana.log_in("ana", PASSWORD).await;
+    // A report link on a message leads to the form.
+    send(&app, &ben, "ana", "page-secret rude words").await;
+    let thread = ana.get("/conversations/ben").await;
+    assert!(
+        thread.html.contains("/report?kind=message&amp;id="),
+        "{}",
+        thread.html
+    );
+    let form = ana.get("/report?kind=member&handle=ben").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("Someone may be at risk of harm"));
+    assert_eq!(
+        ana.get("/report?kind=nonsense").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A bad form says what is wrong and stores nothing.
+    let csrf = form.csrf();
+    let page = ana
+        .post(
+            "/report",
+            &[
+                ("csrf", &csrf),
+                ("kind", "member"),
+                ("handle", "ben"),
+                ("category", "other"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("reason: is required"), "{}", page.html);
+    assert_eq!(app.scalar("select count(*) from report").await, 0);
+    let page = ana
+        .post(
+            "/report",
+            &[
+                ("csrf", &csrf),
+                ("kind", "member"),
+                ("handle", "ben"),
+                ("category", "at_risk"),
+                ("reason", "He said he has given up"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Thank you for telling us") && page.html.contains("988"));
+    // The moderator's queue and its form.
+    let moda = Browser::new(&app);
+    moda.log_in("moda", PASSWORD).await;
+    let queue = moda.get("/admin/moderation").await;
+    assert!(
+        queue.html.contains("Someone may be at risk")
+            && queue.html.contains("He said he has given up")
+    );
+    let id: String = {
+        let (_, q) = app
+            .get("/api/v1/moderation/reports", &app.token("moda").await)
+            .await;
+        q[0]["id"].as_str().unwrap().to_owned()
+    };
+    let csrf = queue.csrf();
+    let bad = moda
+        .post(
+            &format!("/admin/moderation/reports/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "suspend"),
+                ("reason", "x"),
+                ("days", "many"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.html.contains("days: must be a whole number"),
+        "{}",
+        bad.html
+    );
+    let done = moda
+        .post(
+            &format!("/admin/moderation/reports/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "warn"),
+                ("reason", "Please reach out for support, not at people."),
+                ("days", ""),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/admin/moderation"));
+    let log = moda.get("/admin/moderation/log").await;
+    assert!(
+        log.html.contains("warn ben") && log.html.contains("Please reach out for support"),
+        "{}",
+        log.html
+    );
+    let lifted = moda
+        .post(
+            "/admin/moderation/members",
+            &[
+                ("csrf", &csrf),
+                ("handle", "ben"),
+                ("action", "suspend"),
+                ("reason", "A pause."),
+                ("days", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(lifted.location(), Some("/admin/moderation/log"));
+    // Ben sees where he stands; ana opts in to checks.
+    let benb = Browser::new(&app);
+    benb.log_in("ben", PASSWORD).await;
+    let safety = benb.get("/settings/safety").await;
+    assert!(
+        safety
+            .html
+            .contains("Your account is paused until 27 November 2026"),
+        "{}",
+        safety.html
+    );
+    assert!(safety.html.contains("988"));
+    let reply = benb
+        .post(
+            "/conversations/ana",
+            &[("csrf", &safety.csrf()), ("body", "hello?")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.html);
+    let mine = ana.get("/settings/safety").await;
+    assert!(mine.html.contains("in good standing") && !mine.html.contains("checked>"));
+    let saved = ana
+        .post(
+            "/settings/safety",
+            &[("csrf", &mine.csrf()), ("check_on_me", "on")],
+        )
+        .await;
+    assert_eq!(saved.location(), Some("/settings/safety"));
+    let (_, standing) = app
+        .get("/api/v1/me/standing", &app.token("ana").await)
+        .await;
+    assert_eq!(standing["moderators_may_check"], true);
 }
