@@ -9,7 +9,7 @@
 //        BELAY_BIN=/path/to/belay node journey.mjs
 //        SCREENSHOTS=1 node journey.mjs   (also writes ../docs/screenshots/*.png)
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -413,6 +413,73 @@ async function groupJourney(browser, base, checked, offOrigin, consoleErrors) {
   await colleague.context.close();
 }
 
+// A member reports another; a moderator (made with the CLI, as an operator
+// would) suspends them from the queue; the suspended member sees where they
+// stand, and a reach-out ends on the crisis lines.
+async function moderationJourney(browser, base, dataDir, checked, offOrigin, consoleErrors) {
+  const suffix = Date.now() % 1_000_000;
+  const trollHandle = `troll_${suffix}`;
+  const modHandle = `modr_${suffix}`;
+  const reporter = await newMember(browser, base, `reporter_${suffix}`, offOrigin, consoleErrors);
+  const troll = await newMember(browser, base, trollHandle, offOrigin, consoleErrors);
+
+  await reporter.page.goto(`${base}/report?kind=member&handle=${trollHandle}`);
+  await checkAccessibility(reporter.page, "report a member", checked);
+  await reporter.page.getByLabel("Harassment or bullying").check();
+  await reporter.page.fill("#reason", "Keeps sending me insults after I asked them to stop.");
+  await reporter.page.getByRole("button", { name: "Send the report" }).click();
+  await reporter.page.getByText("Thank you for telling us").waitFor();
+  await checkAccessibility(reporter.page, "report sent", checked);
+
+  const made = spawnSync(bin, ["admin", "create-member", modHandle, "--role", "moderator", "--password-stdin"], {
+    env: { ...process.env, BELAY_DATA_DIR: dataDir, DATABASE_URL: "" },
+    input: "a long and calm passphrase\n",
+  });
+  if (made.status !== 0) fail(`belay admin create-member failed: ${made.stderr}`);
+  const context = await browser.newContext({ timezoneId: zone, viewport: { width: 1280, height: 900 } });
+  context.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.protocol !== "data:" && url.hostname !== "127.0.0.1") offOrigin.push(request.url());
+  });
+  const mod = await context.newPage();
+  mod.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  await mod.goto(`${base}/login`);
+  await mod.fill("#handle", modHandle);
+  await mod.fill("#password", "a long and calm passphrase");
+  await mod.getByRole("button", { name: "Log in" }).click();
+  await mod.waitForURL(`${base}/`);
+  await mod.goto(`${base}/admin/moderation`);
+  await mod.getByText("Keeps sending me insults").waitFor();
+  await checkAccessibility(mod, "moderation queue", checked);
+  const item = mod.locator("li.result", { hasText: trollHandle });
+  await item.getByLabel("Action").selectOption("suspend");
+  await item.getByLabel("Reason, told to the member").fill("Insults after being asked to stop.");
+  await item.getByLabel("Days (to suspend)").fill("2");
+  await item.getByRole("button", { name: "Do it" }).click();
+  await mod.waitForURL(`${base}/admin/moderation`);
+  await mod.getByText("Nothing to look at").waitFor();
+  await mod.goto(`${base}/admin/moderation/log`);
+  await mod.getByText(`suspend ${trollHandle}`).waitFor();
+  await checkAccessibility(mod, "moderation log", checked);
+
+  await troll.page.goto(`${base}/settings/safety`);
+  await troll.page.getByText("Your account is paused").waitFor();
+  await checkAccessibility(troll.page, "my standing", checked);
+  await troll.page.goto(`${base}/reach-out`);
+  await troll.page.getByRole("button", { name: "I need support now" }).click();
+  await troll.page.getByText("Your account is paused, so Belay can't ask your circle").waitFor();
+  if (!(await troll.page.textContent("main")).includes("988")) fail("a refused reach-out must show the crisis lines");
+  // The refusal is a 403: the browser logs it as a failed load, not an error here.
+  for (let i = consoleErrors.length - 1; i >= 0; i--) {
+    if (consoleErrors[i].includes("403")) consoleErrors.splice(i, 1);
+  }
+  await context.close();
+  await reporter.context.close();
+  await troll.context.close();
+}
+
 async function main() {
   const server = startServer();
   const base = await server.address;
@@ -501,6 +568,7 @@ async function main() {
     await circleJourney(browser, base, checked, offOrigin, consoleErrors);
     await supportJourney(browser, base, checked, offOrigin, consoleErrors);
     await groupJourney(browser, base, checked, offOrigin, consoleErrors);
+    await moderationJourney(browser, base, server.dataDir, checked, offOrigin, consoleErrors);
 
     // Dark theme renders too (axe checks its contrast).
     const dark = await browser.newContext({ colorScheme: "dark", viewport: { width: 390, height: 844 } });

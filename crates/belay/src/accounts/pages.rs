@@ -255,6 +255,9 @@ struct SettingsPage {
     errors: FieldErrors,
     saved: Option<&'static str>,
     zones: &'static [&'static str],
+    /// Instance moderators and admins get links to their tools.
+    moderates: bool,
+    admin: bool,
 }
 
 async fn settings_view(
@@ -286,6 +289,8 @@ async fn settings_view(
         errors,
         saved,
         zones: COMMON_ZONES,
+        moderates: matches!(me.role, super::Role::Moderator | super::Role::Admin),
+        admin: me.role == super::Role::Admin,
     })?;
     Ok((status, html).into_response())
 }

@@ -145,6 +145,9 @@ async fn open(
                 AppError::RateLimited { .. } => {
                     "You have reached out many times in the last hour, so Belay let the moderators know instead of asking your circle again."
                 }
+                AppError::Forbidden(..) => {
+                    "Your account is paused, so Belay can't ask your circle right now. The moderators were told, and the lines above are there for you now."
+                }
                 _ => "Your reach-out could not be sent just now. Please try again in a moment.",
             };
             let draft = Draft {
