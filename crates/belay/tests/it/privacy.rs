@@ -686,9 +686,24 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
         json!(null),
     )
     .await;
+    // A moderator's warning: the member sees what and why, not who.
+    let moderator = app.member("quietmoderator").await;
+    app.make_admin("quietmoderator").await;
+    let (s, body) = app
+        .post(
+            "/api/v1/moderation/members/zqxhandle/actions",
+            &moderator,
+            json!({"action": "warn", "reason": "Please keep it kind."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
     let (s, doc) = app.get("/api/v1/me/export", &me).await;
     assert_eq!(s, StatusCode::OK, "{doc}");
     assert_eq!(doc["schema_version"], "belay-export/1");
+    assert!(
+        !doc.to_string().contains("quietmoderator"),
+        "moderators stay unnamed"
+    );
     let data = &doc["data"];
     let text = data.to_string();
     for canary in CANARIES.iter().filter(|c| **c != PASSWORD) {
@@ -728,6 +743,7 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
         ("group_posts", 2),
         ("group_reports", 1),
         ("reports_filed", 1),
+        ("moderation", 1),
         ("access_log", 1),
     ] {
         assert_eq!(count(name), want, "{name}: {}", data[name]);
