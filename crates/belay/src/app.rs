@@ -291,6 +291,9 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         state.limiters.retain_recent();
         resources::service::refresh_cache(&state).await;
+        if let Err(err) = moderation::service::lapse_suspensions(&state).await {
+            err.log_if_internal();
+        }
         // Events are for live delivery and short reconnects: a week is plenty.
         if let Err(err) =
             events::store::prune(&state.db, state.clock.now() - chrono::Duration::days(7)).await

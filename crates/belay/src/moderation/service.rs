@@ -429,6 +429,23 @@ pub async fn check_on_me_after(state: &AppState, me: &AuthMember, written: &str)
     }
 }
 
+/// Ends the suspensions that have run out: the member is discoverable again
+/// if they chose to be (housekeeping; the limits themselves end on time
+/// without it, as [`require_active`] compares with the clock).
+pub async fn lapse_suspensions(state: &AppState) -> AppResult<usize> {
+    let now = state.clock.now();
+    let mut ended = 0;
+    for member in store::lapsed(&state.db, now).await? {
+        let mut tx = state.db.begin_write().await?;
+        if store::clear_lapsed(&mut tx, member, now).await? {
+            crate::discovery::service::refresh(&mut tx, member, now).await?;
+            ended += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(ended)
+}
+
 /// Passes a group's report up into the instance's queue (inside the
 /// group moderator's transaction).
 pub async fn from_group(

@@ -392,3 +392,24 @@ pub async fn hide_help_request(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> sql
         .await
         .map(|r| r.rows_affected() == 1))
 }
+
+/// Members whose suspension has run out (and who aren't banned).
+pub async fn lapsed(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<MemberId>> {
+    const SQL: &str = "select id from member
+        where suspended_until is not null and suspended_until <= $1 and banned_at is null
+        limit 500";
+    on_db!(db, |x| sqlx::query_scalar(SQL).bind(now).fetch_all(x).await)
+}
+
+/// Clears a suspension that has run out; false when another instance (or a
+/// moderator) got there first.
+pub async fn clear_lapsed(tx: &mut Tx, member: MemberId, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    const SQL: &str = "update member set suspended_until = null
+        where id = $1 and suspended_until <= $2";
+    on_tx!(tx, |x| sqlx::query(SQL)
+        .bind(member)
+        .bind(now)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

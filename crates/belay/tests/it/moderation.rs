@@ -465,6 +465,14 @@ async fn a_suspended_member_can_read_and_leave_but_not_reach_others(b: Backend) 
     join(&app, &ben, &slug, None).await;
     let t = thread(&app, &cal, &slug, "Welcome", "Say hello").await;
     let tid = t["thread"]["id"].as_str().unwrap().to_owned();
+    let (s, body) = app
+        .put("/api/v1/me/profile", &ben, json!({"discoverable": true}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    const BEN_LISTED: &str =
+        "select count(*) from discovery_card c join member m on m.id = c.member_id
+        where m.handle = 'ben'";
+    assert_eq!(app.scalar(BEN_LISTED).await, 1);
     let (s, history) = app
         .post(
             "/api/v1/moderation/members/ben/actions",
@@ -476,6 +484,11 @@ async fn a_suspended_member_can_read_and_leave_but_not_reach_others(b: Backend) 
     assert_eq!(history[0]["until"], "2026-11-28T12:00:00Z");
     let (_, standing) = app.get("/api/v1/me/standing", &ben).await;
     assert_eq!(standing["state"], "suspended");
+    assert_eq!(
+        app.scalar(BEN_LISTED).await,
+        0,
+        "out of discovery while suspended"
+    );
     assert_eq!(standing["suspended_until"], "2026-11-28T12:00:00Z");
     let told = app.notices_of(&ben, "moderation").await;
     assert!(
@@ -590,6 +603,20 @@ async fn a_suspended_member_can_read_and_leave_but_not_reach_others(b: Backend) 
     let (_, standing) = app.get("/api/v1/me/standing", &ben).await;
     assert_eq!(standing["state"], "active");
     send(&app, &ben, "ana", "I'm back, and sorry").await;
+    // Housekeeping puts them back in discovery (once, whoever runs it).
+    assert_eq!(
+        belay::moderation::service::lapse_suspensions(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        belay::moderation::service::lapse_suspensions(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(app.scalar(BEN_LISTED).await, 1);
 }
 
 async fn a_ban_lasts_until_lifted_and_nobody_acts_on_themselves_or_an_admin(b: Backend) {
