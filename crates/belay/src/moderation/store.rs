@@ -282,19 +282,18 @@ pub struct StandingRow {
     pub moderators_may_check: bool,
 }
 
+const STANDING: &str = "select role, suspended_until, banned_at, moderators_may_check
+    from member where id = $1";
+
 pub async fn standing(db: &Db, member: MemberId) -> sqlx::Result<Option<StandingRow>> {
-    const SQL: &str = "select role, suspended_until, banned_at, moderators_may_check
-        from member where id = $1";
-    on_db!(db, |x| sqlx::query_as(SQL)
+    on_db!(db, |x| sqlx::query_as(STANDING)
         .bind(member)
         .fetch_optional(x)
         .await)
 }
 
 pub async fn standing_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<Option<StandingRow>> {
-    const SQL: &str = "select role, suspended_until, banned_at, moderators_may_check
-        from member where id = $1";
-    on_tx!(tx, |x| sqlx::query_as(SQL)
+    on_tx!(tx, |x| sqlx::query_as(STANDING)
         .bind(member)
         .fetch_optional(x)
         .await)

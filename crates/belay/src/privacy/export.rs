@@ -73,10 +73,22 @@ const SECTIONS: &[(&str, &str)] = &[
         from encouragement e join member m on m.id = e.sender_id where e.recipient_id = $1 order by e.created_at"),
     ("help_requests", "select what, when_text, where_text, state, created_at from help_request
         where member_id = $1 order by created_at"),
+    ("help_asked", "select h.what as request, m.handle as asked
+        from help_recipient hr join help_request h on h.id = hr.request_id join member m on m.id = hr.member_id
+        where h.member_id = $1 order by h.created_at, m.handle_key"),
+    ("help_requests_received", "select m.handle as from_member, h.what, h.when_text, h.where_text, h.created_at
+        from help_recipient hr join help_request h on h.id = hr.request_id join member m on m.id = h.member_id
+        where hr.member_id = $1 and h.hidden_at is null order by h.created_at"),
     ("help_offers", "select m.handle as to_member, h.what as request, o.note, o.state, o.created_at
         from help_offer o join help_request h on h.id = o.request_id join member m on m.id = h.member_id
         where o.member_id = $1 order by o.created_at"),
     ("reach_outs", "select note, state, created_at from reach_out where requester_id = $1 order by created_at"),
+    ("reach_out_asked", "select r.created_at as reach_out_opened, m.handle as asked, rr.tier, rr.notified_at
+        from reach_out_recipient rr join reach_out r on r.id = rr.reach_out_id join member m on m.id = rr.member_id
+        where r.requester_id = $1 order by rr.notified_at, m.handle_key"),
+    ("reach_outs_received", "select q.handle as from_member, r.note, rr.notified_at
+        from reach_out_recipient rr join reach_out r on r.id = rr.reach_out_id join member q on q.id = r.requester_id
+        where rr.member_id = $1 order by rr.notified_at"),
     ("reach_out_settings", "select receives, wait_seconds, follow_up, updated_at from reach_out_setting
         where member_id = $1"),
     ("groups", "select g.name, g.slug, gm.role, gm.state, gm.notify, gm.joined_at
