@@ -173,11 +173,14 @@ async fn find(
     State(state): State<AppState>,
     MaybeApiMember(me): MaybeApiMember,
     query: Result<Query<FinderQuery>, QueryRejection>,
-) -> AppResult<Json<FinderResult>> {
+) -> AppResult<Response> {
     let Query(q) = query.map_err(|e| FieldErrors::single("query", e.body_text()))?;
-    Ok(Json(
-        service::find_meetings(&state, me.as_ref(), &q.into()).await?,
-    ))
+    let found = service::find_meetings(&state, me.as_ref(), &q.into()).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        found.json.clone(),
+    )
+        .into_response())
 }
 
 /// Public meetings happening now, and the next ones to start.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::{
     feed::{self, ImportOptions, ImportReport},
     model::{self, DAY_NAMES, MeetingInput},
-    service::{self, CalendarFeed, FindQuery, FinderResult, Meeting, NowAndNext},
+    service::{self, CalendarFeed, FindQuery, Meeting, NowAndNext},
     store,
 };
 use crate::{
@@ -60,7 +60,7 @@ pub struct FinderForm {
 struct FinderPage {
     layout: Layout,
     form: FinderForm,
-    result: Option<FinderResult>,
+    result: Option<std::sync::Arc<service::Found>>,
     errors: FieldErrors,
     now: NowAndNext,
     days: [&'static str; 7],
@@ -91,7 +91,7 @@ async fn finder(
     };
     let me = visitor.member.as_ref();
     let (result, errors) = match service::find_meetings(&state, me, &q).await {
-        Ok(r) => (Some(r), FieldErrors::new()),
+        Ok(found) => (Some(found), FieldErrors::new()),
         Err(AppError::Validation(e)) => (None, e),
         Err(e) => return Err(e.into()),
     };

@@ -481,13 +481,56 @@ fn check_find(q: &FindQuery, today: NaiveDate) -> AppResult<Filter> {
     Ok(f)
 }
 
+/// A finder answer, and the same as JSON, kept for the minute it was
+/// worked out in.
+#[derive(Debug)]
+pub struct Found {
+    pub result: FinderResult,
+    pub json: Bytes,
+}
+
+/// Finder answers by query and viewer's zone, for one minute and one
+/// version of the meetings (the feed's version query: a change on any
+/// instance shows at once). At most [`FINDER_CACHE_MAX`] queries are kept.
+#[derive(Debug, Default)]
+struct FinderCache {
+    version: String,
+    minute: i64,
+    answers: HashMap<String, Arc<Found>>,
+}
+
+const FINDER_CACHE_MAX: usize = 512;
+
+/// The finder: public meetings matching the query, at most 200. The same
+/// query in the same minute, with no meeting or group changed since, is
+/// answered from memory.
 pub async fn find_meetings(
     state: &AppState,
     me: Option<&AuthMember>,
     q: &FindQuery,
-) -> AppResult<FinderResult> {
+) -> AppResult<Arc<Found>> {
     let now = state.clock.now();
+    let minute = now.timestamp() / 60;
     let f = check_find(q, now.date_naive() - Duration::days(1))?;
+    let tz = zone_of(me);
+    let key = format!("{f:?}|{}", tz.map(|t| t.name()).unwrap_or_default());
+    let version = store::feed_version(&state.db).await?;
+    {
+        let mut cache = state
+            .meetings
+            .finder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if cache.version != version || cache.minute != minute {
+            *cache = FinderCache {
+                version: version.clone(),
+                minute,
+                answers: HashMap::new(),
+            };
+        } else if let Some(found) = cache.answers.get(&key) {
+            return Ok(found.clone());
+        }
+    }
     let rows = store::find(&state.db, &f).await?;
     let more = rows.len() >= 200;
     let ex = exceptions_by_meeting(state).await?;
@@ -498,13 +541,27 @@ pub async fn find_meetings(
                 state,
                 m,
                 ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
-                zone_of(me),
+                tz,
                 now,
                 1,
             )
         })
         .collect();
-    Ok(FinderResult { meetings, more })
+    let result = FinderResult { meetings, more };
+    let json = Bytes::from(serde_json::to_vec(&result).map_err(AppError::internal)?);
+    let found = Arc::new(Found { result, json });
+    let mut cache = state
+        .meetings
+        .finder
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if cache.version == version && cache.minute == minute {
+        if cache.answers.len() >= FINDER_CACHE_MAX {
+            cache.answers.clear();
+        }
+        cache.answers.insert(key, found.clone());
+    }
+    Ok(found)
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -518,6 +575,8 @@ pub struct NowAndNext {
 /// "Happening now" and "next up", across zones: each meeting's own local
 /// day and time decide (cancelled occurrences left out). The candidates
 /// are worked out once a minute and shared by every request in it.
+const NOW_AND_NEXT_MAX: usize = 20;
+
 pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResult<NowAndNext> {
     let now = state.clock.now();
     let minute = now.timestamp() / 60;
@@ -553,17 +612,17 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
             }
         }
     };
+    // Views only for the twenty of each that are shown: the list holds
+    // every meeting of the coming day.
     let (mut live, mut next) = (Vec::new(), Vec::new());
     for (start, m, ex) in list.iter() {
-        let v = view(state, m, ex, zone_of(me), now, 1);
-        if *start <= now {
-            live.push(v);
-        } else {
-            next.push(v);
+        let slot = if *start <= now { &mut live } else { &mut next };
+        if slot.len() < NOW_AND_NEXT_MAX {
+            slot.push(view(state, m, ex, zone_of(me), now, 1));
+        } else if live.len() >= NOW_AND_NEXT_MAX && next.len() >= NOW_AND_NEXT_MAX {
+            break;
         }
     }
-    live.truncate(20);
-    next.truncate(20);
     Ok(NowAndNext { now: live, next })
 }
 
@@ -726,6 +785,7 @@ impl MeetingCache {
     pub fn invalidate(&self) {
         *self.feed.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.now.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.finder.lock().unwrap_or_else(|e| e.into_inner()) = FinderCache::default();
     }
 }
 
@@ -741,4 +801,6 @@ pub struct MeetingCache {
     now: Mutex<Option<(i64, Arc<Soon>)>>,
     /// Held while "happening now" is worked out, so it is done once.
     refresh: tokio::sync::Mutex<()>,
+    /// Finder answers of this minute.
+    finder: Mutex<FinderCache>,
 }

@@ -1299,6 +1299,10 @@ async fn meetings_are_imported_and_exported_from_the_command_line(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("feed.json");
     std::fs::write(&file, sample("edge-cases-written-here.json")).unwrap();
+    // The finder keeps its answer for the minute; another process's import
+    // (as another instance's would) still shows at once.
+    assert_eq!(finder_count(&app).await, 0);
+    assert_eq!(finder_count(&app).await, 0);
     let out = crate::cli::belay(
         app.storage(),
         &[
@@ -1332,6 +1336,10 @@ async fn meetings_are_imported_and_exported_from_the_command_line(b: Backend) {
         ],
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 meetings created, 6 updated"));
+    assert!(
+        finder_count(&app).await > 0,
+        "the import shows in the finder at once"
+    );
     let out = crate::cli::belay(app.storage(), &["export-meetings"]);
     assert!(out.status.success());
     let feed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -1342,4 +1350,13 @@ async fn meetings_are_imported_and_exported_from_the_command_line(b: Backend) {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent/feed.json"));
+}
+
+/// How many meetings the finder lists with no filter.
+async fn finder_count(app: &TestApp) -> usize {
+    let (s, r) = app
+        .call(reqwest::Method::GET, "/api/v1/meetings", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    r["meetings"].as_array().unwrap().len()
 }
