@@ -102,6 +102,7 @@ echo "| target ($CONNECTIONS connections, $DURATION) | req/s | p50 ms | p99 ms |
 echo "| --- | ---: | ---: | ---: | ---: |"
 row '`GET /healthz` (ceiling)' "$(measure "$CONNECTIONS" "$BASE/healthz")"
 row '`GET /api/v1/meetings?day=1&after=18:00&before=20:00`' "$(measure "$CONNECTIONS" "$BASE/api/v1/meetings?day=1&after=18:00&before=20:00")"
+row '`GET /api/v1/meetings?day=D&after=HH:MM&before=…` (a different window each request: cache misses)' "$(measure "$CONNECTIONS" -s bench/finder_varied.lua "$BASE/")"
 row '`GET /api/v1/meetings?q=serenity&type=O`' "$(measure "$CONNECTIONS" "$BASE/api/v1/meetings?q=serenity&type=O")"
 row '`GET /api/v1/meetings?near=41.88,-87.63&day=3`' "$(measure "$CONNECTIONS" "$BASE/api/v1/meetings?near=41.88,-87.63&day=3")"
 row '`GET /meetings?day=1&after=18:00&before=20:00` (finder page, with now and next)' "$(measure "$CONNECTIONS" "$BASE/meetings?day=1&after=18:00&before=20:00")"
