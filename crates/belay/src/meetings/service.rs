@@ -489,21 +489,54 @@ pub struct Found {
     pub json: Bytes,
 }
 
-/// Finder answers by query and viewer's zone, for one minute and one
-/// version of the meetings (the feed's version query: a change on any
-/// instance shows at once). At most [`FINDER_CACHE_MAX`] queries are kept.
+/// Finder answers by query and viewer's zone, for the version of the
+/// meetings they were worked out from (the feed's version query: a change on
+/// any instance shows at the next request) and the minute they were worked
+/// out in. When the minute turns, one request works the answer out again
+/// while the others still get last minute's (a meeting's next occurrence
+/// moves on at most once a minute); nobody waits for it.
 #[derive(Debug, Default)]
 struct FinderCache {
     version: String,
-    minute: i64,
-    answers: HashMap<String, Arc<Found>>,
+    answers: HashMap<String, (i64, Arc<Found>)>,
+    /// Queries being worked out again right now.
+    refreshing: std::collections::HashSet<String>,
 }
 
 const FINDER_CACHE_MAX: usize = 512;
+/// How old (in minutes) an answer may be while its refresh is under way.
+const FINDER_STALE_MINUTES: i64 = 5;
 
-/// The finder: public meetings matching the query, at most 200. The same
-/// query in the same minute, with no meeting or group changed since, is
-/// answered from memory.
+enum Cached {
+    Fresh(Arc<Found>),
+    /// Work it out; `refresh` says this request took the refresh on.
+    Miss {
+        refresh: bool,
+    },
+}
+
+fn finder_lookup(cache: &mut FinderCache, version: &str, minute: i64, key: &str) -> Cached {
+    if cache.version != version {
+        *cache = FinderCache {
+            version: version.to_owned(),
+            ..FinderCache::default()
+        };
+    }
+    match cache.answers.get(key) {
+        Some((m, found)) if *m == minute => Cached::Fresh(found.clone()),
+        Some((m, found)) if minute - *m <= FINDER_STALE_MINUTES => {
+            if cache.refreshing.insert(key.to_owned()) {
+                Cached::Miss { refresh: true }
+            } else {
+                Cached::Fresh(found.clone())
+            }
+        }
+        _ => Cached::Miss { refresh: false },
+    }
+}
+
+/// The finder: public meetings matching the query, at most 200, from
+/// memory when the same query was answered this minute.
 pub async fn find_meetings(
     state: &AppState,
     me: Option<&AuthMember>,
@@ -515,23 +548,44 @@ pub async fn find_meetings(
     let tz = zone_of(me);
     let key = format!("{f:?}|{}", tz.map(|t| t.name()).unwrap_or_default());
     let version = store::feed_version(&state.db).await?;
-    {
+    let lookup = {
         let mut cache = state
             .meetings
             .finder
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if cache.version != version || cache.minute != minute {
-            *cache = FinderCache {
-                version: version.clone(),
-                minute,
-                answers: HashMap::new(),
-            };
-        } else if let Some(found) = cache.answers.get(&key) {
-            return Ok(found.clone());
-        }
+        finder_lookup(&mut cache, &version, minute, &key)
+    };
+    let refresh = match lookup {
+        Cached::Fresh(found) => return Ok(found),
+        Cached::Miss { refresh } => refresh,
+    };
+    let worked_out = work_out(state, &f, tz, now).await;
+    let mut cache = state
+        .meetings
+        .finder
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if refresh {
+        cache.refreshing.remove(&key);
     }
-    let rows = store::find(&state.db, &f).await?;
+    let found = worked_out?;
+    if cache.version == version {
+        if cache.answers.len() >= FINDER_CACHE_MAX {
+            cache.answers.clear();
+        }
+        cache.answers.insert(key, (minute, found.clone()));
+    }
+    Ok(found)
+}
+
+async fn work_out(
+    state: &AppState,
+    f: &Filter,
+    tz: Option<Tz>,
+    now: DateTime<Utc>,
+) -> AppResult<Arc<Found>> {
+    let rows = store::find(&state.db, f).await?;
     let more = rows.len() >= 200;
     let ex = exceptions_by_meeting(state).await?;
     let meetings = rows
@@ -549,19 +603,7 @@ pub async fn find_meetings(
         .collect();
     let result = FinderResult { meetings, more };
     let json = Bytes::from(serde_json::to_vec(&result).map_err(AppError::internal)?);
-    let found = Arc::new(Found { result, json });
-    let mut cache = state
-        .meetings
-        .finder
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if cache.version == version && cache.minute == minute {
-        if cache.answers.len() >= FINDER_CACHE_MAX {
-            cache.answers.clear();
-        }
-        cache.answers.insert(key, found.clone());
-    }
-    Ok(found)
+    Ok(Arc::new(Found { result, json }))
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -591,8 +633,21 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
     let list = match cached {
         Some(list) => list,
         None => {
-            // One request works it out; the others in the minute wait for it.
-            let _turn = state.meetings.refresh.lock().await;
+            // One request works it out. While it does, the others use last
+            // minute's list if there is one, or wait for it.
+            let stale = state
+                .meetings
+                .now
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .filter(|(m, _)| minute - *m <= FINDER_STALE_MINUTES)
+                .map(|(_, list)| list.clone());
+            let _turn = match (state.meetings.refresh.try_lock(), stale) {
+                (Ok(turn), _) => turn,
+                (Err(_), Some(stale)) => return Ok(split_now_and_next(state, me, &stale, now)),
+                (Err(_), None) => state.meetings.refresh.lock().await,
+            };
             let again = state
                 .meetings
                 .now
@@ -612,8 +667,17 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
             }
         }
     };
-    // Views only for the twenty of each that are shown: the list holds
-    // every meeting of the coming day.
+    Ok(split_now_and_next(state, me, &list, now))
+}
+
+/// Views only for the twenty of each that are shown: the list holds every
+/// meeting of the coming day.
+fn split_now_and_next(
+    state: &AppState,
+    me: Option<&AuthMember>,
+    list: &Soon,
+    now: DateTime<Utc>,
+) -> NowAndNext {
     let (mut live, mut next) = (Vec::new(), Vec::new());
     for (start, m, ex) in list.iter() {
         let slot = if *start <= now { &mut live } else { &mut next };
@@ -623,7 +687,7 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
             break;
         }
     }
-    Ok(NowAndNext { now: live, next })
+    NowAndNext { now: live, next }
 }
 
 /// Public meetings under way at `now` or starting within a day, by start.
@@ -803,4 +867,55 @@ pub struct MeetingCache {
     refresh: tokio::sync::Mutex<()>,
     /// Finder answers of this minute.
     finder: Mutex<FinderCache>,
+}
+
+#[cfg(test)]
+mod finder_cache_tests {
+    use super::*;
+
+    fn found() -> Arc<Found> {
+        Arc::new(Found {
+            result: FinderResult {
+                meetings: Vec::new(),
+                more: false,
+            },
+            json: Bytes::from_static(b"{}"),
+        })
+    }
+
+    #[test]
+    fn fresh_answers_stale_ones_refresh_once_and_a_new_version_forgets() {
+        let mut c = FinderCache::default();
+        assert!(matches!(
+            finder_lookup(&mut c, "v1", 100, "k"),
+            Cached::Miss { refresh: false }
+        ));
+        c.answers.insert("k".into(), (100, found()));
+        assert!(matches!(
+            finder_lookup(&mut c, "v1", 100, "k"),
+            Cached::Fresh(_)
+        ));
+        // The minute turns: the first request refreshes, the next get the old answer.
+        assert!(matches!(
+            finder_lookup(&mut c, "v1", 101, "k"),
+            Cached::Miss { refresh: true }
+        ));
+        assert!(matches!(
+            finder_lookup(&mut c, "v1", 101, "k"),
+            Cached::Fresh(_)
+        ));
+        c.refreshing.clear();
+        // Too old to serve while refreshing.
+        assert!(matches!(
+            finder_lookup(&mut c, "v1", 106, "k"),
+            Cached::Miss { refresh: false }
+        ));
+        // A change anywhere: nothing old is served.
+        c.answers.insert("k".into(), (106, found()));
+        assert!(matches!(
+            finder_lookup(&mut c, "v2", 106, "k"),
+            Cached::Miss { refresh: false }
+        ));
+        assert!(c.answers.is_empty());
+    }
 }
