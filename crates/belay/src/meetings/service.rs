@@ -588,22 +588,26 @@ async fn work_out(
     let rows = store::find(&state.db, f).await?;
     let more = rows.len() >= 200;
     let ex = exceptions_by_meeting(state).await?;
-    let meetings = rows
-        .iter()
-        .map(|m| {
-            view(
-                state,
-                m,
-                ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
-                tz,
-                now,
-                1,
-            )
-        })
-        .collect();
-    let result = FinderResult { meetings, more };
-    let json = Bytes::from(serde_json::to_vec(&result).map_err(AppError::internal)?);
-    Ok(Arc::new(Found { result, json }))
+    let state = state.clone();
+    off_the_runtime(move || {
+        let meetings = rows
+            .iter()
+            .map(|m| {
+                view(
+                    &state,
+                    m,
+                    ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
+                    tz,
+                    now,
+                    1,
+                )
+            })
+            .collect();
+        let result = FinderResult { meetings, more };
+        let json = Bytes::from(serde_json::to_vec(&result).map_err(AppError::internal)?);
+        Ok(Arc::new(Found { result, json }))
+    })
+    .await
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -709,20 +713,36 @@ async fn soon(state: &AppState, now: DateTime<Utc>) -> AppResult<Soon> {
     candidates.sort_by(|a, b| a.slug.cmp(&b.slug));
     candidates.dedup_by(|a, b| a.slug == b.slug);
     let mut ex = exceptions_by_meeting(state).await?;
-    let mut out = Vec::new();
-    for m in candidates {
-        let Some(s) = m.schedule() else { continue };
-        let e = ex.remove(&m.id).unwrap_or_default();
-        if let Some(o) = model::upcoming(&s, &e, now, 3)
-            .into_iter()
-            .find(|o| !o.cancelled)
-            && o.start - now <= Duration::hours(24)
-        {
-            out.push((o.start, m, e));
+    // Thousands of schedules worked through their zones: off the async
+    // workers, so the requests served meanwhile don't wait behind it.
+    off_the_runtime(move || {
+        let mut out = Vec::new();
+        for m in candidates {
+            let Some(s) = m.schedule() else { continue };
+            let e = ex.remove(&m.id).unwrap_or_default();
+            if let Some(o) = model::upcoming(&s, &e, now, 3)
+                .into_iter()
+                .find(|o| !o.cancelled)
+                && o.start - now <= Duration::hours(24)
+            {
+                out.push((o.start, m, e));
+            }
         }
-    }
-    out.sort_by_key(|(t, _, _)| *t);
-    Ok(out)
+        out.sort_by_key(|(t, _, _)| *t);
+        Ok(out)
+    })
+    .await
+}
+
+/// Runs CPU-bound work (hundreds of meeting views, a big JSON answer) on
+/// the blocking pool instead of an async worker: with two workers, one busy
+/// for tens of milliseconds stalls every request queued behind it.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)?
 }
 
 // ---- calendar feeds ----------------------------------------------------------
