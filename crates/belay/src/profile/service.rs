@@ -106,6 +106,15 @@ pub async fn own(state: &AppState, member: MemberId) -> AppResult<Profile> {
     Ok(row.into())
 }
 
+/// How widely a visibility shows: me, then circle, then members.
+fn rank(visibility: &str) -> u8 {
+    match visibility {
+        "members" => 2,
+        "circle" => 1,
+        _ => 0,
+    }
+}
+
 fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
     let mut out = Vec::with_capacity(items.len());
     for i in items {
@@ -118,7 +127,20 @@ fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
 
 #[tracing::instrument(skip_all, fields(member.id = %member.id))]
 pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> AppResult<Profile> {
-    crate::moderation::require_active(state, member).await?;
+    // A suspended or banned member may still hide more of themselves (less
+    // visible, not discoverable), never write new words or show more.
+    let writes = u.discoverable == Some(true)
+        || u.focus.is_some()
+        || u.pathway.is_some()
+        || u.languages.is_some()
+        || u.bio.is_some()
+        || u.seeking.is_some()
+        || u.offering.is_some();
+    let refused = match crate::moderation::require_active(state, member).await {
+        Ok(()) => None,
+        Err(err) if writes || !matches!(err, AppError::Forbidden(..)) => return Err(err),
+        Err(err) => Some(err),
+    };
     let mut errors = FieldErrors::new();
     let languages = u
         .languages
@@ -160,6 +182,20 @@ pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> 
     row.seeking = seeking.unwrap_or(row.seeking);
     row.offering = offering.unwrap_or(row.offering);
     let v = u.visibility;
+    if let Some(err) = refused {
+        let widens =
+            |old: &str, new: Option<Visibility>| new.is_some_and(|n| rank(n.as_str()) > rank(old));
+        if widens(&row.vis_bio, v.bio)
+            || widens(&row.vis_focus, v.focus)
+            || widens(&row.vis_pathway, v.pathway)
+            || widens(&row.vis_languages, v.languages)
+            || widens(&row.vis_seeking, v.seeking)
+            || widens(&row.vis_offering, v.offering)
+            || widens(&row.vis_clocks, v.clocks)
+        {
+            return Err(err);
+        }
+    }
     let set = |slot: &mut String, new: Option<Visibility>| {
         if let Some(new) = new {
             *slot = new.as_str().to_owned();

@@ -558,6 +558,24 @@ async fn a_suspended_member_can_read_and_leave_but_not_reach_others(b: Backend) 
         .put("/api/v1/me/profile", &ben, json!({"bio": "new bio"}))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    // Showing more is refused; hiding more never is.
+    for wider in [
+        json!({"discoverable": true}),
+        json!({"visibility": {"bio": "members"}}),
+        json!({"focus": ["alcohol"]}),
+    ] {
+        let (s, e) = app.put("/api/v1/me/profile", &ben, wider.clone()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{wider}: {e}");
+    }
+    let (s, p) = app
+        .put(
+            "/api/v1/me/profile",
+            &ben,
+            json!({"visibility": {"bio": "me", "clocks": "me"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["visibility"]["clocks"], "me");
     assert_eq!(
         app.scalar("select count(*) from message").await,
         messages_before
@@ -648,6 +666,14 @@ async fn a_ban_lasts_until_lifted_and_nobody_acts_on_themselves_or_an_admin(b: B
     assert_eq!(e["error"]["code"], "banned");
     let (_, standing) = app.get("/api/v1/me/standing", &ben).await;
     assert_eq!(standing["state"], "banned");
+    let (s, p) = app
+        .put("/api/v1/me/profile", &ben, json!({"discoverable": false}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "a banned member can still hide: {p}");
+    let (s, _) = app
+        .put("/api/v1/me/profile", &ben, json!({"discoverable": true}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, e) = app
         .post(&member_actions("ana"), &mo, json!({"action": "lift"}))
         .await;
