@@ -107,6 +107,7 @@ row '`GET /api/v1/meetings?q=serenity&type=O`' "$(measure "$CONNECTIONS" "$BASE/
 row '`GET /api/v1/meetings?near=41.88,-87.63&day=3`' "$(measure "$CONNECTIONS" "$BASE/api/v1/meetings?near=41.88,-87.63&day=3")"
 row '`GET /meetings?day=1&after=18:00&before=20:00` (finder page, with now and next)' "$(measure "$CONNECTIONS" "$BASE/meetings?day=1&after=18:00&before=20:00")"
 row '`GET /meetings.json` (8 MB each)' "$(measure "$CONNECTIONS" "$BASE/meetings.json")"
+row '`GET /meetings.json` with `Accept-Encoding: gzip`' "$(measure "$CONNECTIONS" -H "Accept-Encoding: gzip" "$BASE/meetings.json")"
 row '`GET /meetings.json` with `If-None-Match` (304, what a polling consumer gets)' "$(measure "$CONNECTIONS" -H "If-None-Match: $etag" "$BASE/meetings.json")"
 row "\`GET /groups/demo-group\` ($POSTS posts, member's session)" "$(measure "$CONNECTIONS" -H "Cookie: belay_session=$SESSION" "$BASE/groups/demo-group")"
 row '`GET /api/v1/groups/demo-group/threads` (session)' "$(measure "$CONNECTIONS" -H "Cookie: belay_session=$SESSION" "$BASE/api/v1/groups/demo-group/threads")"

@@ -396,19 +396,85 @@ async fn meeting_guide(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let (etag, body) = service::meeting_guide_json(&state).await?;
+    let feed = service::meeting_guide_json(&state).await?;
+    let gzip = accepts_gzip(&headers);
+    // Each encoding is its own representation, with its own ETag.
+    let etag = if gzip {
+        format!("{}-gzip\"", feed.etag.trim_end_matches('"'))
+    } else {
+        feed.etag.to_string()
+    };
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == &*etag));
-    let headers = [
-        (header::CONTENT_TYPE, "application/json".to_owned()),
-        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned()),
-        (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
-        (header::ETAG, etag.to_string()),
-    ];
-    if fresh {
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::VARY, "Accept-Encoding"),
+        ],
+        if fresh {
+            axum::body::Body::empty()
+        } else if gzip {
+            axum::body::Body::from(feed.gzip.clone())
+        } else {
+            axum::body::Body::from(feed.body.clone())
+        },
+    )
+        .into_response();
+    let h = response.headers_mut();
+    if let Ok(v) = header::HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
     }
-    Ok((headers, body).into_response())
+    if fresh {
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+    } else if gzip {
+        h.insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+    }
+    Ok(response)
+}
+
+/// Whether `Accept-Encoding` allows gzip (and doesn't refuse it with q=0).
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_accepted_unless_refused() {
+        let with = |v: &str| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, v.parse().unwrap());
+            accepts_gzip(&h)
+        };
+        assert!(with("gzip"));
+        assert!(with("br, gzip;q=0.8, deflate"));
+        assert!(with("*"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("br, deflate"));
+        assert!(!with("identity"));
+        assert!(!accepts_gzip(&axum::http::HeaderMap::new()));
+    }
 }

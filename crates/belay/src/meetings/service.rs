@@ -831,9 +831,9 @@ pub async fn meeting_guide(state: &AppState) -> AppResult<Vec<super::feed::FeedM
 /// The serialized feed and its ETag, rebuilt only when a meeting or a group
 /// changed: a cheap version query (indexed `max(updated_at)` and a count)
 /// decides, so every instance on a shared PostgreSQL serves what is stored.
-pub async fn meeting_guide_json(state: &AppState) -> AppResult<(Arc<str>, Bytes)> {
+pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
     let version = store::feed_version(&state.db).await?;
-    if let Some((v, etag, body)) = state
+    if let Some((v, feed)) = state
         .meetings
         .feed
         .lock()
@@ -841,10 +841,15 @@ pub async fn meeting_guide_json(state: &AppState) -> AppResult<(Arc<str>, Bytes)
         .as_ref()
         && *v == version
     {
-        return Ok((etag.clone(), body.clone()));
+        return Ok(feed.clone());
     }
     let feed = meeting_guide(state).await?;
-    let body = Bytes::from(serde_json::to_vec(&feed).map_err(AppError::internal)?);
+    let (body, gzip) = off_the_runtime(move || {
+        let body = serde_json::to_vec(&feed).map_err(AppError::internal)?;
+        let gzip = gzipped(&body)?;
+        Ok((Bytes::from(body), Bytes::from(gzip)))
+    })
+    .await?;
     let digest = sha2::Sha256::digest(&body);
     let etag: Arc<str> = format!(
         "\"{}\"",
@@ -855,12 +860,29 @@ pub async fn meeting_guide_json(state: &AppState) -> AppResult<(Arc<str>, Bytes)
             .collect::<String>()
     )
     .into();
+    let feed = Arc::new(FeedBody { etag, body, gzip });
     *state
         .meetings
         .feed
         .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some((version, etag.clone(), body.clone()));
-    Ok((etag, body))
+        .unwrap_or_else(|e| e.into_inner()) = Some((version, feed.clone()));
+    Ok(feed)
+}
+
+/// The Meeting Guide feed as served: its ETag, the JSON, and the same
+/// compressed for clients that accept gzip (8 MB becomes well under 1 MB).
+#[derive(Debug)]
+pub struct FeedBody {
+    pub etag: Arc<str>,
+    pub body: Bytes,
+    pub gzip: Bytes,
+}
+
+fn gzipped(body: &[u8]) -> AppResult<Vec<u8>> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(body).map_err(AppError::internal)?;
+    gz.finish().map_err(AppError::internal)
 }
 
 impl MeetingCache {
@@ -879,8 +901,8 @@ type Soon = Vec<(DateTime<Utc>, MeetingRow, Vec<Exception>)>;
 /// What the feed and "happening now" keep between requests.
 #[derive(Debug, Default)]
 pub struct MeetingCache {
-    /// (version, ETag, body) of `/meetings.json`.
-    feed: Mutex<Option<(String, Arc<str>, Bytes)>>,
+    /// (version, the served feed) of `/meetings.json`.
+    feed: Mutex<Option<(String, Arc<FeedBody>)>>,
     /// The minute and the meetings running or starting within a day of it.
     now: Mutex<Option<(i64, Arc<Soon>)>>,
     /// Held while "happening now" is worked out, so it is done once.

@@ -978,6 +978,49 @@ async fn the_meeting_guide_feed(b: Backend) {
             assert!(!key.contains("member") && !key.contains("handle"), "{key}");
         }
     }
+    // Conditional requests, and the same feed compressed for who asks.
+    let get = |headers: Vec<(&'static str, String)>| {
+        let mut req = app.http.get(app.url("/meetings.json"));
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    let plain = get(vec![]).await.unwrap();
+    let etag = plain.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(plain.headers()["vary"], "Accept-Encoding");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_bytes = plain.bytes().await.unwrap();
+    let gz = get(vec![("accept-encoding", "br, gzip".into())])
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz_etag = gz.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(gz_etag, etag, "each encoding has its own ETag");
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, plain_bytes.to_vec(), "the same feed");
+    let not_modified = get(vec![("if-none-match", etag.clone())]).await.unwrap();
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+    let not_modified = get(vec![
+        ("if-none-match", gz_etag),
+        ("accept-encoding", "gzip".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+    let refused = get(vec![("accept-encoding", "gzip;q=0".into())])
+        .await
+        .unwrap();
+    assert!(refused.headers().get("content-encoding").is_none());
+    // A change makes the old ETag stale.
+    app.put(&format!("/api/v1/groups/{lake}"), &ana, json!({"name": "Lakeview Group", "kind": "community", "visibility": "public", "join": "open"})).await;
+    let changed = get(vec![("if-none-match", etag)]).await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
 }
 
 /// What an entry of a sample feed should look like once imported and
