@@ -10,6 +10,8 @@
 //! ([`require_active`], called by every service that lets a member reach
 //! someone else).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,6 +34,8 @@ use crate::{
 
 /// How many open reports the queue shows at once.
 const QUEUE_PAGE: i64 = 50;
+/// How many earlier actions a report shows about its member.
+const HISTORY_MAX: usize = 20;
 /// A member's "check on me" is raised at most once a day.
 const CHECK_EVERY_HOURS: i64 = 24;
 
@@ -175,18 +179,7 @@ fn require_moderator(me: &AuthMember) -> AppResult<()> {
 }
 
 fn text(raw: &str, field: &str, required: bool, e: &mut FieldErrors) -> String {
-    let t = raw.trim();
-    if required && t.is_empty() {
-        e.add(field, "is required");
-    } else if t.chars().count() > REASON_MAX {
-        e.add(field, "must be at most 1,000 characters");
-    } else if t
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        e.add(field, "must not hold control characters");
-    }
-    t.to_owned()
+    groups::model::text(raw, field, REASON_MAX, required, e)
 }
 
 /// Refuses a member who is suspended or banned: they may read, export and
@@ -245,20 +238,22 @@ pub async fn set_check_on_me(state: &AppState, me: &AuthMember, on: bool) -> App
 #[tracing::instrument(skip_all, fields(member.id = %me.id))]
 pub async fn report(state: &AppState, me: &AuthMember, input: &ReportInput) -> AppResult<Filed> {
     let mut e = FieldErrors::new();
-    let kind = Kind::parse(input.kind.trim()).filter(|k| REPORTABLE.contains(k));
-    if kind.is_none() {
-        e.add(
-            "kind",
-            "must be one of: member, message, group_post, help_request",
-        );
-    }
-    let category = Category::parse(input.category.trim());
-    if category.is_none() {
-        e.add(
-            "category",
-            "must be one of: at_risk, harassment, hate, sexual, privacy, spam, other",
-        );
-    }
+    let kind = groups::model::choice(
+        &input.kind,
+        "kind",
+        |k| Kind::parse(k).filter(|k| REPORTABLE.contains(k)),
+        REPORTABLE,
+        Kind::key,
+        &mut e,
+    );
+    let category = groups::model::choice(
+        &input.category,
+        "category",
+        Category::parse,
+        Category::ALL,
+        Category::key,
+        &mut e,
+    );
     let reason = text(&input.reason, "reason", true, &mut e);
     match kind {
         Some(Kind::Member) if input.handle.as_deref().is_none_or(|h| h.trim().is_empty()) => {
@@ -462,7 +457,7 @@ pub async fn from_group(
 }
 
 async fn with_history(state: &AppState, row: ReportRow) -> AppResult<Report> {
-    let history = store::actions(&state.db, Some(row.subject_id), 20)
+    let history = store::actions(&state.db, Some(row.subject_id), HISTORY_MAX as i64)
         .await?
         .into_iter()
         .map(LogLine::from)
@@ -499,11 +494,22 @@ fn to_report(r: ReportRow, history: Vec<LogLine>, now: DateTime<Utc>) -> Report 
 pub async fn queue(state: &AppState, me: &AuthMember) -> AppResult<Vec<Report>> {
     require_moderator(me)?;
     let rows = store::queue(&state.db, QUEUE_PAGE).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(with_history(state, row).await?);
+    // Every history in one query, shared out by member.
+    let mut histories: HashMap<String, Vec<LogLine>> = HashMap::new();
+    for a in store::actions_about_open_reports(&state.db).await? {
+        let list = histories.entry(a.subject.clone()).or_default();
+        if list.len() < HISTORY_MAX {
+            list.push(LogLine::from(a));
+        }
     }
-    Ok(out)
+    let now = state.clock.now();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let history = histories.get(&row.subject).cloned().unwrap_or_default();
+            to_report(row, history, now)
+        })
+        .collect())
 }
 
 pub async fn get(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<Report> {
@@ -534,13 +540,14 @@ struct Checked {
 
 fn check_act(input: &ActInput, now: DateTime<Utc>) -> AppResult<Checked> {
     let mut e = FieldErrors::new();
-    let action = Action::parse(input.action.trim());
-    if action.is_none() {
-        e.add(
-            "action",
-            "must be one of: dismiss, hide, warn, suspend, ban, lift, checked",
-        );
-    }
+    let action = groups::model::choice(
+        &input.action,
+        "action",
+        Action::parse,
+        Action::ALL,
+        Action::key,
+        &mut e,
+    );
     let needs_reason = matches!(
         action,
         Some(Action::Hide | Action::Warn | Action::Suspend | Action::Ban)

@@ -124,7 +124,7 @@ pub struct ReportRow {
     pub suspended_until: Option<DateTime<Utc>>,
     pub banned_at: Option<DateTime<Utc>>,
     /// The reported text as written: the message, post or request, or the
-    /// member's bio when they show it to anyone.
+    /// member's bio when every member may see it.
     pub content: Option<String>,
     pub hidden: Option<bool>,
     pub group_slug: Option<String>,
@@ -141,7 +141,7 @@ static REPORT_SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
             when 'group_post' then (select x.body from group_post x where x.id = r.content_id)
             when 'help_request' then (select x.what from help_request x where x.id = r.content_id)
             when 'member' then (select x.bio from profile x
-                                where x.member_id = r.subject_id and x.vis_bio <> 'me')
+                                where x.member_id = r.subject_id and x.vis_bio = 'members')
         end as content,
         case r.kind
             when 'message' then (select x.hidden_at is not null from message x
@@ -272,6 +272,18 @@ pub async fn actions(
                 .await)
         }
     }
+}
+
+/// The actions about every member with an open report, newest first.
+pub async fn actions_about_open_reports(db: &Db) -> sqlx::Result<Vec<ActionRow>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{ACTION_SELECT} where a.subject_id in (select subject_id from report where state = 'open')
+            order by a.created_at desc, a.id desc limit 5000"
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    on_db!(db, |x| sqlx::query_as(sql).fetch_all(x).await)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

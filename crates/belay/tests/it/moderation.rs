@@ -362,6 +362,16 @@ async fn actions_are_logged_told_to_the_member_and_hide_content(b: Backend) {
             .contains("Insults are not OK here."),
         "{told:?}"
     );
+    // The open report about ben now shows what was done about him.
+    let q = queue(&app, &mo).await;
+    let about_ben = q.iter().find(|r| r["kind"] == "help_request").unwrap();
+    assert_eq!(about_ben["history"][0]["action"], "hide", "{about_ben}");
+    assert_eq!(
+        about_ben["history"][0]["reason"],
+        "Insults are not OK here."
+    );
+    let about_ana = q.iter().find(|r| r["kind"] == "member").unwrap();
+    assert_eq!(about_ana["history"], json!([]), "nothing done about ana");
     // Acting again on a closed report is a conflict.
     let (s, e) = act(
         &app,
