@@ -59,7 +59,12 @@ impl Job for ReachOutStep {
 
 /// Fires one step in the job's transaction: takes it (the fence), asks its
 /// people, records the step, and schedules the next.
-async fn fire(state: &AppState, tx: &mut Tx, id: Uuid, seq: i32) -> anyhow::Result<Announce> {
+pub(super) async fn fire(
+    state: &AppState,
+    tx: &mut Tx,
+    id: Uuid,
+    seq: i32,
+) -> anyhow::Result<Announce> {
     let now = state.clock.now();
     let Some(ro) = store::take_step(tx, id, seq, now).await? else {
         // Already fired, or answered or closed meanwhile.

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     accounts::{AuthMember, MemberId},
     app::AppState,
-    db::{Tx, is_unique_violation},
+    db::{Tx, is_unique_violation, on_tx},
     events::{self, Recorded},
     jobs::queue,
     notices::{self, NewNotice},
@@ -326,7 +326,12 @@ async fn open_once(
         store::insert_step(&mut tx, id, seq, tier, None, (seq == 0).then_some(now)).await?;
         seq += 1;
     }
-    queue::enqueue(&mut tx, &jobs::step_job(id, 0, now)?, now).await?;
+    let event = serde_json::json!({ "id": id, "state": "open", "step": null });
+    let mut announce = vec![events::record(&mut tx, me.id, "reach_out", &event, now).await?];
+    // The first step fires in this transaction: the people it asks hear at
+    // the commit, not after a job runner's turn. If it fails, the step
+    // is left to its job (retried) and the reach-out still opens.
+    announce.extend(first_step(state, &mut tx, id, now).await?);
     let follow_up = jobs::ReachOutFollowUp { reach_out_id: id };
     queue::enqueue(
         &mut tx,
@@ -338,14 +343,40 @@ async fn open_once(
         now,
     )
     .await?;
-    let event = serde_json::json!({ "id": id, "state": "open", "step": null });
-    let recorded = events::record(&mut tx, me.id, "reach_out", &event, now).await?;
     tx.commit().await?;
-    state.events.announce(recorded.member, recorded.id);
+    state.events.announce_all(&announce);
     state.jobs.wake();
     tracing::info!(reach_out.id = %id, "reach-out opened");
     crate::moderation::check_on_me_after(state, me, note).await;
     Ok(Opened::Created(view(state, me, id).await?))
+}
+
+/// Fires step 0 inside the opening transaction, under a savepoint; when
+/// that fails, rolls it back and schedules the step's job instead.
+async fn first_step(
+    state: &AppState,
+    tx: &mut Tx,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Recorded>> {
+    savepoint(tx, "SAVEPOINT first_step").await?;
+    match jobs::fire(state, tx, id, 0).await {
+        Ok(announce) => {
+            savepoint(tx, "RELEASE SAVEPOINT first_step").await?;
+            Ok(announce)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, reach_out.id = %id, "the first step could not fire at once; its job will");
+            savepoint(tx, "ROLLBACK TO SAVEPOINT first_step").await?;
+            savepoint(tx, "RELEASE SAVEPOINT first_step").await?;
+            queue::enqueue(tx, &jobs::step_job(id, 0, now)?, now).await?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+async fn savepoint(tx: &mut Tx, sql: &'static str) -> sqlx::Result<()> {
+    on_tx!(tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()))
 }
 
 /// One notice of `kind` to each of `members` (with its dedupe key).

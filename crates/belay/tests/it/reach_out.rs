@@ -18,6 +18,8 @@ backend_tests!(
     the_reach_out_walk_shows_no_leak,
     the_reach_out_pages_work_without_javascript,
     everyone_asked_at_once_hears_it_live_on_their_own_streams,
+    the_first_step_is_asked_by_the_opening_request_itself,
+    when_the_first_step_cannot_fire_at_once_its_job_fires_it,
 );
 
 /// Someone in the circle who takes reach-outs.
@@ -805,4 +807,65 @@ async fn everyone_asked_at_once_hears_it_live_on_their_own_streams(b: Backend) {
             "nobody hears it twice"
         );
     }
+}
+
+async fn the_first_step_is_asked_by_the_opening_request_itself(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ash = app.member("ash").await;
+    let (bea, _) = responder(&app, &ash, "bea").await;
+    let r = open(&app, &ash, "").await;
+    let id = r["id"].as_str().unwrap().to_owned();
+    // No job has run: the circle was asked in the same commit.
+    assert_eq!(asked(&view(&app, &ash, &id).await), ["bea"]);
+    assert_eq!(notices(&app, &bea, "reach_out").await.len(), 1);
+    let pending: i64 = app
+        .scalar("select count(*) from job where kind = 'reach_out_step'")
+        .await;
+    assert_eq!(pending, 1, "the next step waits as a job");
+    app.run_due_jobs().await;
+    assert_eq!(
+        notices(&app, &bea, "reach_out").await.len(),
+        1,
+        "asked once"
+    );
+}
+
+async fn when_the_first_step_cannot_fire_at_once_its_job_fires_it(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ash = app.member("ash").await;
+    let (bea, _) = responder(&app, &ash, "bea").await;
+    // Every attempt to record who was asked fails, as a fault would.
+    match b {
+        Backend::Sqlite => {
+            app.exec(
+                "create trigger refuse before insert on reach_out_recipient
+                 begin select raise(abort, 'refused'); end",
+            )
+            .await
+        }
+        Backend::Postgres => {
+            app.exec(
+                "create function refuse() returns trigger language plpgsql
+                   as $$ begin raise exception 'refused'; end $$;
+                 create trigger refuse before insert on reach_out_recipient
+                   for each row execute function refuse()",
+            )
+            .await
+        }
+    }
+    let r = open(&app, &ash, "").await;
+    let id = r["id"].as_str().unwrap().to_owned();
+    assert_eq!(r["state"], "open", "the reach-out opened all the same");
+    assert!(asked(&view(&app, &ash, &id).await).is_empty());
+    assert!(notices(&app, &bea, "reach_out").await.is_empty());
+    match b {
+        Backend::Sqlite => app.exec("drop trigger refuse").await,
+        Backend::Postgres => {
+            app.exec("drop trigger refuse on reach_out_recipient; drop function refuse()")
+                .await
+        }
+    }
+    app.run_due_jobs().await;
+    assert_eq!(asked(&view(&app, &ash, &id).await), ["bea"]);
+    assert_eq!(notices(&app, &bea, "reach_out").await.len(), 1);
 }

@@ -254,6 +254,16 @@ impl TestApp {
         }
     }
 
+    /// Runs SQL (several statements allowed) against the database, for a
+    /// test that arranges a fault.
+    pub async fn exec(&self, sql: &'static str) {
+        match &self.state.db {
+            db::Db::Sqlite(s) => sqlx::raw_sql(sql).execute(&s.read).await.map(|_| ()),
+            db::Db::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        }
+        .expect("exec");
+    }
+
     /// A JSON request; returns the status and the body (Null when empty).
     pub async fn call(
         &self,
