@@ -3,12 +3,18 @@
 //! milliseconds, so at most two run at once (bounded memory under a login
 //! flood), on blocking threads so they never stall the async workers.
 //!
-//! The 19 MiB work areas are kept and reused (one per permit) rather than
-//! allocated per hash: the allocator does not give such blocks back to the
-//! system promptly, so fresh ones grew the resident set by about 20 MiB
-//! with each concurrent login.
+//! The 19 MiB work areas are kept and reused (one per permit) while hashes
+//! keep coming, rather than allocated per hash: under a login flood fresh
+//! ones grew the resident set by about 20 MiB with each concurrent login.
+//! When the last hash in flight finishes and nobody waits for one, the kept
+//! areas are let go, so a quiet server does not hold 19-38 MiB for a hash
+//! it may not do for hours (with ten thousand event streams open, that was
+//! a tenth of the process).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use anyhow::Context;
 use argon2::{
@@ -32,7 +38,9 @@ pub struct Passwords {
 impl Passwords {
     pub fn new() -> anyhow::Result<Arc<Self>> {
         let areas = Arc::new(WorkAreas::default());
-        let dummy_hash = hash_now(&areas, &super::token::random_token())?;
+        // Its own area, let go at once: a server that has just started
+        // may not hash again for a long time.
+        let dummy_hash = hash_now(&WorkAreas::default(), &super::token::random_token())?;
         Ok(Arc::new(Self {
             permits: Semaphore::new(CONCURRENT_HASHES),
             areas,
@@ -41,6 +49,7 @@ impl Passwords {
     }
 
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        let _demand = Demand::new(&self.areas);
         let _permit = self
             .permits
             .acquire()
@@ -55,6 +64,7 @@ impl Passwords {
     /// Verifies against `stored`, or against the dummy hash when there is no
     /// such member (and then always answers false).
     pub async fn verify(&self, password: String, stored: Option<String>) -> bool {
+        let _demand = Demand::new(&self.areas);
         let Ok(_permit) = self.permits.acquire().await else {
             return false;
         };
@@ -68,21 +78,51 @@ impl Passwords {
     }
 }
 
-/// Argon2 work areas kept between hashes.
+/// Argon2 work areas kept between hashes, and how many hashes are in
+/// flight or waiting for a permit.
 #[derive(Debug, Default)]
-struct WorkAreas(Mutex<Vec<Box<[Block]>>>);
+struct WorkAreas {
+    pool: Mutex<Vec<Box<[Block]>>>,
+    wanted: AtomicUsize,
+}
+
+/// One hash in flight or waiting; the last to finish lets the kept areas go.
+struct Demand<'a>(&'a WorkAreas);
+
+impl<'a> Demand<'a> {
+    fn new(areas: &'a WorkAreas) -> Self {
+        areas.wanted.fetch_add(1, Ordering::SeqCst);
+        Self(areas)
+    }
+}
+
+impl Drop for Demand<'_> {
+    fn drop(&mut self) {
+        if self.0.wanted.fetch_sub(1, Ordering::SeqCst) == 1
+            && let Ok(mut pool) = self.0.pool.lock()
+        {
+            pool.clear();
+        }
+    }
+}
 
 impl WorkAreas {
+    /// How many areas are kept now.
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        self.pool.lock().map(|p| p.len()).unwrap_or(0)
+    }
+
     /// Runs `f` with a work area of at least `blocks` blocks, returning the
     /// area to the pool afterwards (at most `CONCURRENT_HASHES` are kept).
     fn with<T>(&self, blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-        let taken = self.0.lock().ok().and_then(|mut pool| pool.pop());
+        let taken = self.pool.lock().ok().and_then(|mut pool| pool.pop());
         let mut area = match taken {
             Some(area) if area.len() >= blocks => area,
             _ => vec![Block::default(); blocks].into_boxed_slice(),
         };
         let result = f(&mut area[..blocks]);
-        if let Ok(mut pool) = self.0.lock()
+        if let Ok(mut pool) = self.pool.lock()
             && pool.len() < CONCURRENT_HASHES
         {
             pool.push(area);
@@ -204,6 +244,19 @@ mod tests {
                 .verify_password(b"a new password hash", &parsed)
                 .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn work_areas_are_kept_only_while_hashes_keep_coming() {
+        let p = Passwords::new().unwrap();
+        let hash = p.hash("correct horse battery".into()).await.unwrap();
+        assert_eq!(p.areas.kept(), 0, "nobody waits: the area is let go");
+        // A second hash waiting while one runs: the area is handed on.
+        let outer = Demand::new(&p.areas);
+        assert!(p.verify("correct horse battery".into(), Some(hash)).await);
+        assert_eq!(p.areas.kept(), 1, "kept while another hash is wanted");
+        drop(outer);
+        assert_eq!(p.areas.kept(), 0);
     }
 
     #[tokio::test]

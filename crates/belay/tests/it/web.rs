@@ -347,6 +347,23 @@ async fn every_response_carries_the_security_headers(b: Backend) {
         }
         assert!(h.get("server").is_none());
     }
+    // An event stream is no document: it carries the few that apply.
+    let res = app
+        .http
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let h = res.headers();
+    assert_eq!(h["content-type"], "text/event-stream");
+    assert_eq!(
+        h["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-accel-buffering"], "no");
+    assert!(h.get("server").is_none());
 }
 
 async fn pages_need_a_login_and_send_visitors_to_it(b: Backend) {
