@@ -162,7 +162,7 @@ pub async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     let base = args
         .base_url
         .unwrap_or_else(|| config.base_url.as_str().to_owned());
-    let feed = feed::export(&rows, &base);
+    let feed = feed::export(rows, &base);
     let json = serde_json::to_string_pretty(&feed)?;
     match args.output {
         Some(path) => {

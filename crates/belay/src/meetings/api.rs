@@ -418,7 +418,7 @@ async fn meeting_guide(
         if fresh {
             axum::body::Body::empty()
         } else if gzip {
-            axum::body::Body::from(feed.gzip.clone())
+            axum::body::Body::from(feed.gzip().await?)
         } else {
             axum::body::Body::from(feed.body.clone())
         },

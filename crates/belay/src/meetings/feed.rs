@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::{
     model::{self, MeetingInput, day_list},
-    store::{self, MeetingRow},
+    store::{self, FeedRow},
 };
 use crate::{
     accounts::MemberId,
@@ -69,9 +69,10 @@ pub fn known_provider(url: &str) -> bool {
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .is_some_and(|h| {
-            CONFERENCE_PROVIDERS
-                .iter()
-                .any(|p| h == *p || h.ends_with(&format!(".{p}")))
+            CONFERENCE_PROVIDERS.iter().any(|p| {
+                h.strip_suffix(p)
+                    .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+            })
         })
 }
 
@@ -121,19 +122,18 @@ pub struct FeedMeeting {
 /// Where the region hierarchy is split.
 pub const REGION_SEPARATOR: &str = " > ";
 
-pub fn export(rows: &[MeetingRow], base_url: &str) -> Vec<FeedMeeting> {
+pub fn export(rows: Vec<FeedRow>, base_url: &str) -> Vec<FeedMeeting> {
     let base_url = base_url.trim_end_matches('/');
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
         let days = day_list(u8::try_from(m.days).unwrap_or(0));
-        let several = days.len() > 1;
         let mut types = model::types_of(&m.types);
         if !m.active && !types.iter().any(|t| t == "TC") {
             types.push("TC".to_owned());
         }
-        let (conference_url, mut notes) =
+        let (conference_url, notes) =
             if m.conference_url.is_empty() || known_provider(&m.conference_url) {
-                (m.conference_url.clone(), m.notes.clone())
+                (m.conference_url, m.notes)
             } else {
                 let line = format!("Online: {}", m.conference_url);
                 let notes = if m.notes.is_empty() {
@@ -143,56 +143,94 @@ pub fn export(rows: &[MeetingRow], base_url: &str) -> Vec<FeedMeeting> {
                 };
                 (String::new(), notes)
             };
-        notes = notes.replace('\r', "");
+        let notes = if notes.contains('\r') {
+            notes.replace('\r', "")
+        } else {
+            notes
+        };
         let conference_url_notes = if conference_url.is_empty() {
             String::new()
         } else {
-            m.conference_url_notes.clone()
+            m.conference_url_notes
         };
-        for day in days {
+        let conference_phone_notes = if m.conference_phone.is_empty() {
+            String::new()
+        } else {
+            m.conference_phone_notes
+        };
+        let meeting = FeedMeeting {
+            name: m.name,
+            slug: String::new(),
+            day: 0,
+            time: m.start_time,
+            end_time: m.end_time,
+            timezone: m.time_zone,
+            formatted_address: m.formatted_address,
+            approximate: if m.approximate { "yes" } else { "no" }.to_owned(),
+            location: m.location,
+            location_notes: m.location_notes,
+            latitude: m.latitude,
+            longitude: m.longitude,
+            regions: if m.region.is_empty() {
+                Vec::new()
+            } else {
+                m.region
+                    .split(REGION_SEPARATOR)
+                    .map(str::to_owned)
+                    .collect()
+            },
+            conference_url,
+            conference_url_notes,
+            conference_phone: m.conference_phone.replace('*', ""),
+            conference_phone_notes,
+            types,
+            notes,
+            updated: feed_time(m.updated_at),
+            url: format!("{base_url}/meetings/{}", m.slug),
+            group: m.group_name,
+            contact_1_email: m.group_contact,
+        };
+        // One entry per day; a meeting on several days gets a slug each,
+        // and the last day takes the meeting itself rather than a copy.
+        let Some((&last, others)) = days.split_last() else {
+            continue;
+        };
+        let slug = |day: u8| {
+            if others.is_empty() {
+                m.slug.clone()
+            } else {
+                format!("{}-{day}", m.slug)
+            }
+        };
+        for &day in others {
             out.push(FeedMeeting {
-                name: m.name.clone(),
-                slug: if several {
-                    format!("{}-{day}", m.slug)
-                } else {
-                    m.slug.clone()
-                },
+                slug: slug(day),
                 day,
-                time: m.start_time.clone(),
-                end_time: m.end_time.clone(),
-                timezone: m.time_zone.clone(),
-                formatted_address: m.formatted_address.clone(),
-                approximate: if m.approximate { "yes" } else { "no" }.to_owned(),
-                location: m.location.clone(),
-                location_notes: m.location_notes.clone(),
-                latitude: m.latitude,
-                longitude: m.longitude,
-                regions: if m.region.is_empty() {
-                    Vec::new()
-                } else {
-                    m.region
-                        .split(REGION_SEPARATOR)
-                        .map(str::to_owned)
-                        .collect()
-                },
-                conference_url: conference_url.clone(),
-                conference_url_notes: conference_url_notes.clone(),
-                conference_phone: m.conference_phone.replace('*', ""),
-                conference_phone_notes: if m.conference_phone.is_empty() {
-                    String::new()
-                } else {
-                    m.conference_phone_notes.clone()
-                },
-                types: types.clone(),
-                notes: notes.clone(),
-                updated: m.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                url: format!("{base_url}/meetings/{}", m.slug),
-                group: m.group_name.clone(),
-                contact_1_email: m.group_contact.clone(),
+                ..meeting.clone()
             });
         }
+        out.push(FeedMeeting {
+            slug: slug(last),
+            day: last,
+            ..meeting
+        });
     }
     out
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC, written out directly (a format string
+/// is parsed again for each of twenty thousand meetings).
+fn feed_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 // ---- import ---------------------------------------------------------------
@@ -696,4 +734,26 @@ pub fn comparable(m: &FeedMeeting) -> BTreeMap<&'static str, String> {
 /// The default `end_time` of an entry without one: an hour after it starts.
 pub fn default_end(time: &str) -> Option<String> {
     model::parse_time(time).map(|t| (t + Duration::hours(1)).format("%H:%M").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn the_update_time_is_written_as_the_spec_shows_it() {
+        for t in [
+            Utc.with_ymd_and_hms(2026, 1, 5, 7, 3, 9).unwrap(),
+            Utc.with_ymd_and_hms(999, 12, 31, 23, 59, 59).unwrap(),
+        ] {
+            assert_eq!(
+                super::feed_time(t),
+                t.format("%Y-%m-%d %H:%M:%S").to_string()
+            );
+        }
+        assert_eq!(
+            super::feed_time(Utc.with_ymd_and_hms(2026, 1, 5, 7, 3, 9).unwrap()),
+            "2026-01-05 07:03:09"
+        );
+    }
 }

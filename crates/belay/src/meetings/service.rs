@@ -825,7 +825,50 @@ pub async fn revoke_calendar_token(state: &AppState, me: &AuthMember) -> AppResu
 /// The Meeting Guide feed of the instance's public weekly meetings.
 pub async fn meeting_guide(state: &AppState) -> AppResult<Vec<super::feed::FeedMeeting>> {
     let rows = store::public_weekly(&state.db).await?;
-    Ok(super::feed::export(&rows, state.config.base_url.as_str()))
+    Ok(super::feed::export(rows, state.config.base_url.as_str()))
+}
+
+/// The feed's JSON and a digest of it: on SQLite in two halves by slug,
+/// each read, parsed, exported, serialized and hashed on its own thread at
+/// once, then joined.
+async fn meeting_guide_body(state: &AppState) -> AppResult<(Bytes, Vec<u8>)> {
+    let bounds = match store::feed_split(&state.db).await? {
+        Some(split) => vec![(None, Some(split.clone())), (Some(split), None)],
+        None => vec![(None, None)],
+    };
+    let parts = bounds.into_iter().map(
+        |(from, below): (Option<String>, Option<String>)| async move {
+            let json = store::feed_part(&state.db, from.as_deref(), below.as_deref()).await?;
+            let base = state.config.base_url.as_str().to_owned();
+            off_the_runtime(move || {
+                let rows = store::feed_rows(json)?;
+                let feed = super::feed::export(rows, &base);
+                // About 420 bytes a meeting: sized once rather than doubled.
+                let mut out = Vec::with_capacity(feed.len() * 448);
+                serde_json::to_writer(&mut out, &feed).map_err(AppError::internal)?;
+                let digest = sha2::Sha256::digest(&out);
+                Ok((out, digest))
+            })
+            .await
+        },
+    );
+    let parts = futures_util::future::try_join_all(parts).await?;
+    // Each part is a JSON array: keep what is inside the brackets.
+    let mut body = Vec::with_capacity(parts.iter().map(|(p, _)| p.len()).sum::<usize>() + 2);
+    let mut digest = sha2::Sha256::new();
+    body.push(b'[');
+    for (part, part_digest) in &parts {
+        digest.update(part_digest);
+        if part.len() <= 2 {
+            continue;
+        }
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&part[1..part.len() - 1]);
+    }
+    body.push(b']');
+    Ok((Bytes::from(body), digest.finalize().to_vec()))
 }
 
 /// The serialized feed and its ETag, rebuilt only when a meeting or a group
@@ -843,14 +886,8 @@ pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
     {
         return Ok(feed.clone());
     }
-    let feed = meeting_guide(state).await?;
-    let (body, gzip) = off_the_runtime(move || {
-        let body = serde_json::to_vec(&feed).map_err(AppError::internal)?;
-        let gzip = gzipped(&body)?;
-        Ok((Bytes::from(body), Bytes::from(gzip)))
-    })
-    .await?;
-    let digest = sha2::Sha256::digest(&body);
+    // The ETag is a digest of the parts' digests: it changes with the body.
+    let (body, digest) = meeting_guide_body(state).await?;
     let etag: Arc<str> = format!(
         "\"{}\"",
         digest
@@ -860,7 +897,11 @@ pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
             .collect::<String>()
     )
     .into();
-    let feed = Arc::new(FeedBody { etag, body, gzip });
+    let feed = Arc::new(FeedBody {
+        etag,
+        body,
+        gzip: tokio::sync::OnceCell::new(),
+    });
     *state
         .meetings
         .feed
@@ -870,12 +911,25 @@ pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
 }
 
 /// The Meeting Guide feed as served: its ETag, the JSON, and the same
-/// compressed for clients that accept gzip (8 MB becomes well under 1 MB).
+/// compressed for clients that accept gzip (8 MB becomes well under 1 MB),
+/// made when the first such client asks (once, whoever else asks meanwhile).
 #[derive(Debug)]
 pub struct FeedBody {
     pub etag: Arc<str>,
     pub body: Bytes,
-    pub gzip: Bytes,
+    gzip: tokio::sync::OnceCell<Bytes>,
+}
+
+impl FeedBody {
+    pub async fn gzip(&self) -> AppResult<Bytes> {
+        self.gzip
+            .get_or_try_init(|| {
+                let body = self.body.clone();
+                off_the_runtime(move || gzipped(&body).map(Bytes::from))
+            })
+            .await
+            .cloned()
+    }
 }
 
 fn gzipped(body: &[u8]) -> AppResult<Vec<u8>> {

@@ -198,17 +198,123 @@ pub async fn of_member(db: &Db, member: MemberId) -> sqlx::Result<Vec<MeetingRow
     on_db!(db, |x| sqlx::query_as(sql).bind(member).fetch_all(x).await)
 }
 
-/// Every active weekly meeting of a public group, for the Meeting Guide feed.
-pub async fn public_weekly(db: &Db) -> sqlx::Result<Vec<MeetingRow>> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// What the Meeting Guide feed shows of one meeting (and its group).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct FeedRow {
+    pub slug: String,
+    pub name: String,
+    pub days: i64,
+    pub start_time: String,
+    pub end_time: String,
+    pub time_zone: String,
+    pub location: String,
+    pub formatted_address: String,
+    pub location_notes: String,
+    #[serde(deserialize_with = "flag")]
+    pub approximate: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub region: String,
+    pub conference_url: String,
+    pub conference_url_notes: String,
+    pub conference_phone: String,
+    pub conference_phone_notes: String,
+    pub types: String,
+    pub notes: String,
+    #[serde(deserialize_with = "flag")]
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+    pub group_name: String,
+    pub group_contact: String,
+}
+
+/// 0 or 1, as both databases give `case when ... then 1 else 0 end`.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    <i64 as serde::Deserialize>::deserialize(d).map(|v| v != 0)
+}
+
+/// Every active weekly meeting of a public group, for the Meeting Guide
+/// feed, by slug.
+pub async fn public_weekly(db: &Db) -> sqlx::Result<Vec<FeedRow>> {
+    feed_rows(feed_part(db, None, None).await?)
+}
+
+/// On SQLite, the slug that splits the meetings in two halves, so the feed
+/// is built in two parts at once (one query keeps one core busy and leaves
+/// the other idle); `None` on PostgreSQL, which works in its own process.
+pub async fn feed_split(db: &Db) -> sqlx::Result<Option<String>> {
+    match db {
+        Db::Sqlite(s) => {
+            sqlx::query_scalar(
+                "select slug from meeting order by slug
+                limit 1 offset (select count(*) / 2 from meeting)",
+            )
+            .fetch_optional(&s.read)
+            .await
+        }
+        Db::Postgres(_) => Ok(None),
+    }
+}
+
+/// The feed's meetings with slugs from `from` (inclusive) up to `below`,
+/// as JSON for [`feed_rows`]. Bounds apply on SQLite, which compares
+/// slugs by bytes (see [`feed_split`]).
+///
+/// The database builds the list as one JSON array of arrays (each in
+/// `FeedRow`'s field order): twenty thousand rows of 23 columns cost the
+/// SQLite driver two allocations per column value and a hop between
+/// threads per row, which was most of the feed's generation time
+/// (`BENCHMARKS.md`, issue 7); one value is one of each.
+pub async fn feed_part(
+    db: &Db,
+    from: Option<&str>,
+    below: Option<&str>,
+) -> sqlx::Result<Option<String>> {
+    fn sql(aggregate: &str, array: &str, text: &str, part: &str) -> String {
         format!(
-            "select {COLUMNS} from meeting m join peer_group g on g.id = m.group_id
-            where g.visibility = 'public' and m.frequency = 'weekly'
-            order by m.slug"
+            "select {aggregate}({array}(m.slug, m.name, m.days, m.start_time, m.end_time,
+                m.time_zone, m.location, m.formatted_address, m.location_notes,
+                case when m.approximate then 1 else 0 end, m.latitude, m.longitude, m.region,
+                m.conference_url, m.conference_url_notes, m.conference_phone,
+                m.conference_phone_notes, m.types, m.notes,
+                case when m.active then 1 else 0 end, m.updated_at, g.name,
+                case when g.contact_public then g.contact_email else '' end)){text}
+            from meeting m join peer_group g on g.id = m.group_id
+            where g.visibility = 'public' and m.frequency = 'weekly' {part}"
+        )
+    }
+    static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        sql(
+            "json_group_array",
+            "json_array",
+            "",
+            "and ($1 is null or m.slug >= $1) and ($2 is null or m.slug < $2)",
         )
     });
-    let sql: &'static str = SQL.as_str();
-    on_db!(db, |x| sqlx::query_as(sql).fetch_all(x).await)
+    static POSTGRES: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| sql("json_agg", "json_build_array", "::text", ""));
+    match db {
+        Db::Sqlite(s) => {
+            sqlx::query_scalar(SQLITE.as_str())
+                .bind(from)
+                .bind(below)
+                .fetch_one(&s.read)
+                .await
+        }
+        Db::Postgres(p) => sqlx::query_scalar(POSTGRES.as_str()).fetch_one(p).await,
+    }
+}
+
+/// Parses [`feed_part`]'s JSON, sorted by slug (by bytes, the same on both
+/// databases whatever their collation). `json_agg` of no rows is null;
+/// `json_group_array`'s is `[]`.
+pub fn feed_rows(json: Option<String>) -> sqlx::Result<Vec<FeedRow>> {
+    let mut rows: Vec<FeedRow> = match json {
+        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        None => Vec::new(),
+    };
+    rows.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
+    Ok(rows)
 }
 
 /// Changes whenever a meeting or a group is written or a meeting deleted.
