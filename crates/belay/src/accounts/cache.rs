@@ -10,10 +10,11 @@
 //!   the database there.
 //! * Every change that can end a session or token or change what it carries
 //!   (log-out, log-in over an old session, password change, token revocation,
-//!   role or time-zone change, expiry) calls [`AuthCache::invalidate`] after
-//!   its commit, so it applies to the very next request. Entries remember the
-//!   generation they were read under; a lookup that raced with a change is
-//!   discarded, never served.
+//!   role or time-zone change, expiry, a moderator's suspension, ban or
+//!   lift, which `moderation::require_active` reads from here) calls
+//!   [`AuthCache::invalidate`] after its commit, so it applies to the very
+//!   next request. Entries remember the generation they were read under; a
+//!   lookup that raced with a change is discarded, never served.
 //! * Another process writing the same file (the `belay admin` CLI) cannot
 //!   invalidate it: entries expire after [`TTL_SECS`] seconds regardless.
 //! * Timeouts are still checked on every request against the cached times,
@@ -166,6 +167,8 @@ mod tests {
             secret_or_id: "csrf".into(),
             created_at: Utc::now(),
             last_seen_at: None,
+            suspended_until: None,
+            banned_at: None,
         })
     }
 

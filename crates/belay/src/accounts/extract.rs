@@ -5,6 +5,7 @@ use axum::{
     extract::FromRequestParts,
     http::{header, request::Parts},
 };
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
@@ -47,6 +48,10 @@ pub struct AuthMember {
     /// The session's CSRF token (sessions only).
     pub csrf: Option<String>,
     pub via: AuthVia,
+    /// The member's standing as read with the session or token (see
+    /// `moderation::require_active`).
+    pub suspended_until: Option<DateTime<Utc>>,
+    pub banned_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone)]
@@ -120,6 +125,8 @@ async fn session_member(state: &AppState, token: &str) -> Result<Option<AuthMemb
         role,
         csrf: Some(row.secret_or_id),
         via: AuthVia::Session { id_hash },
+        suspended_until: row.suspended_until,
+        banned_at: row.banned_at,
     }))
 }
 
@@ -154,6 +161,8 @@ async fn token_member(state: &AppState, token: &str) -> Result<Option<AuthMember
         role,
         csrf: None,
         via: AuthVia::Token { id: row.id },
+        suspended_until: row.suspended_until,
+        banned_at: row.banned_at,
     }))
 }
 

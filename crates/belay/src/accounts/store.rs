@@ -196,6 +196,8 @@ pub struct AuthRow {
     pub secret_or_id: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
+    pub suspended_until: Option<DateTime<Utc>>,
+    pub banned_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert_session(
@@ -221,7 +223,8 @@ pub async fn insert_session(
 
 pub async fn find_session(db: &Db, id_hash: &[u8]) -> sqlx::Result<Option<AuthRow>> {
     const SQL: &str = "select s.member_id, m.handle, m.time_zone, m.role,
-            s.csrf_token as secret_or_id, s.created_at, s.last_seen_at
+            s.csrf_token as secret_or_id, s.created_at, s.last_seen_at,
+            m.suspended_until, m.banned_at
         from session s join member m on m.id = s.member_id
         where s.id_hash = $1";
     on_db!(db, |p| sqlx::query_as(SQL)
@@ -315,10 +318,13 @@ pub struct TokenRow {
     pub time_zone: String,
     pub role: String,
     pub last_used_at: Option<DateTime<Utc>>,
+    pub suspended_until: Option<DateTime<Utc>>,
+    pub banned_at: Option<DateTime<Utc>>,
 }
 
 pub async fn find_token(db: &Db, hash: &[u8]) -> sqlx::Result<Option<TokenRow>> {
-    const SQL: &str = "select t.id, t.member_id, m.handle, m.time_zone, m.role, t.last_used_at
+    const SQL: &str = "select t.id, t.member_id, m.handle, m.time_zone, m.role, t.last_used_at,
+            m.suspended_until, m.banned_at
         from api_token t join member m on m.id = t.member_id
         where t.token_hash = $1 and t.revoked_at is null";
     on_db!(db, |p| sqlx::query_as(SQL)

@@ -185,10 +185,10 @@ fn text(raw: &str, field: &str, required: bool, e: &mut FieldErrors) -> String {
 /// Refuses a member who is suspended or banned: they may read, export and
 /// leave, not reach others. The message says what they can still do.
 pub async fn require_active(state: &AppState, me: &AuthMember) -> AppResult<()> {
-    let row = store::standing(&state.db, me.id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    check_active(row.suspended_until, row.banned_at, state.clock.now())
+    // Read with the member's session or token on this request (on
+    // PostgreSQL from the database each time; on SQLite through the auth
+    // cache, which every moderation action clears after its commit).
+    check_active(me.suspended_until, me.banned_at, state.clock.now())
 }
 
 fn check_active(
@@ -653,6 +653,8 @@ pub async fn act(
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    // A suspension, ban or lift applies to the member's very next request.
+    state.auth_cache.invalidate();
     state.events.announce_all(&announce);
     state.jobs.wake();
     with_history(state, row).await
@@ -711,6 +713,7 @@ pub async fn act_on_member(
     let key_id = Uuid::now_v7();
     let announce = tell_member(&mut tx, subject, &c, key_id, now).await?;
     tx.commit().await?;
+    state.auth_cache.invalidate();
     state.events.announce_all(&announce);
     state.jobs.wake();
     Ok(store::actions(&state.db, Some(subject), 20)
