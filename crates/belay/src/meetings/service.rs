@@ -570,12 +570,17 @@ pub async fn find_meetings(
         cache.refreshing.remove(&key);
     }
     let found = worked_out?;
+    let mut evicted = HashMap::new();
     if cache.version == version {
         if cache.answers.len() >= FINDER_CACHE_MAX {
-            cache.answers.clear();
+            evicted = std::mem::take(&mut cache.answers);
         }
         cache.answers.insert(key, (minute, found.clone()));
     }
+    drop(cache);
+    // Hundreds of answers (each up to 200 views and their JSON) are freed
+    // here, after the lock is let go, so no other finder request waits.
+    drop(evicted);
     Ok(found)
 }
 
