@@ -89,7 +89,7 @@ pub async fn create(
     note: &str,
     grants: Grants,
 ) -> AppResult<Created> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let note = note.trim();
     if note.chars().count() > 60 || note.chars().any(char::is_control) {
         return Err(FieldErrors::single("note", "must be at most 60 characters"));
@@ -188,7 +188,7 @@ pub async fn preview(state: &AppState, token: &str) -> AppResult<InvitePreview> 
 /// Accepts an invite: connected at once, with the inviter's chosen sharing.
 #[tracing::instrument(skip_all, fields(member.id = %me.id))]
 pub async fn accept(state: &AppState, me: &AuthMember, token: &str) -> AppResult<Connection> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     if !looks_like_token(token) {
         return Err(unusable());
     }

@@ -147,7 +147,7 @@ pub async fn request(
     handle: &str,
     relationship: Relationship,
 ) -> AppResult<Connection> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let target = store::member_id(&mut tx, &normalize_handle(handle))

@@ -107,7 +107,7 @@ pub async fn send(
     handle: &str,
     raw: &str,
 ) -> AppResult<Message> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let body = check_body(raw)?;
     state.limiters.message(me.id)?;
     let peer = counterpart(state, me, handle).await?;

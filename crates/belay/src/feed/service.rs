@@ -211,7 +211,7 @@ pub async fn encourage(
     body: &str,
     about: Option<About>,
 ) -> AppResult<Encouragement> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let mut errors = FieldErrors::new();
     let body = check_text(Some(body.to_owned()), "body", BODY_MAX, &mut errors);
     if body.is_empty() {

@@ -233,7 +233,7 @@ pub async fn start(
     title: &str,
     body: &str,
 ) -> AppResult<ThreadPage> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let mut e = FieldErrors::new();
     let title = model::text(title, "title", model::TITLE_MAX, true, &mut e);
     let body = model::text(body, "body", model::POST_MAX, true, &mut e);
@@ -265,7 +265,7 @@ pub async fn reply(
     thread: Uuid,
     body: &str,
 ) -> AppResult<ThreadPage> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let mut e = FieldErrors::new();
     let body = model::text(body, "body", model::POST_MAX, true, &mut e);
     e.into_result()?;

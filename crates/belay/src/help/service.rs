@@ -123,7 +123,7 @@ pub struct Ask<'a> {
 
 #[tracing::instrument(skip_all, fields(member.id = %me.id))]
 pub async fn ask(state: &AppState, me: &AuthMember, a: Ask<'_>) -> AppResult<HelpRequest> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let now = state.clock.now();
     let today = local_today(now, me.time_zone);
     let mut errors = FieldErrors::new();
@@ -258,7 +258,7 @@ pub async fn offer(
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<HelpRequest> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let mut errors = FieldErrors::new();
     let note = check_text(note, "note", NOTE_MAX, &mut errors);
     errors.into_result()?;

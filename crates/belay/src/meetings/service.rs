@@ -827,12 +827,6 @@ pub async fn revoke_calendar_token(state: &AppState, me: &AuthMember) -> AppResu
     }
 }
 
-/// The Meeting Guide feed of the instance's public weekly meetings.
-pub async fn meeting_guide(state: &AppState) -> AppResult<Vec<super::feed::FeedMeeting>> {
-    let rows = store::public_weekly(&state.db).await?;
-    Ok(super::feed::export(rows, state.config.base_url.as_str()))
-}
-
 /// The feed's JSON and a digest of it: on SQLite in two halves by slug,
 /// each read, parsed, exported, serialized and hashed on its own thread at
 /// once, then joined.

@@ -184,7 +184,7 @@ fn text(raw: &str, field: &str, required: bool, e: &mut FieldErrors) -> String {
 
 /// Refuses a member who is suspended or banned: they may read, export and
 /// leave, not reach others. The message says what they can still do.
-pub async fn require_active(state: &AppState, me: &AuthMember) -> AppResult<()> {
+pub fn require_active(state: &AppState, me: &AuthMember) -> AppResult<()> {
     // Read with the member's session or token on this request (on
     // PostgreSQL from the database each time; on SQLite through the auth
     // cache, which every moderation action clears after its commit).

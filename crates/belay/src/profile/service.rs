@@ -136,7 +136,7 @@ pub async fn update(state: &AppState, member: &AuthMember, u: ProfileUpdate) -> 
         || u.bio.is_some()
         || u.seeking.is_some()
         || u.offering.is_some();
-    let refused = match crate::moderation::require_active(state, member).await {
+    let refused = match crate::moderation::require_active(state, member) {
         Ok(()) => None,
         Err(err) if writes || !matches!(err, AppError::Forbidden(..)) => return Err(err),
         Err(err) => Some(err),

@@ -238,7 +238,7 @@ pub async fn open(
 ) -> AppResult<Opened> {
     let note = check_note(note)?;
     let key = idempotency_key.map(check_idempotency_key).transpose()?;
-    if let Err(refused) = crate::moderation::require_active(state, me).await {
+    if let Err(refused) = crate::moderation::require_active(state, me) {
         // Never silent: they see the crisis lines, and a moderator is told.
         if matches!(refused, AppError::Forbidden(..)) {
             let now = state.clock.now();
@@ -524,7 +524,7 @@ fn refused(row: &ReachOut, action: &str) -> AppError {
 /// two; everyone else asked is told it is covered.
 #[tracing::instrument(skip_all, fields(member.id = %me.id, reach_out.id = %id))]
 pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<ReachOut> {
-    crate::moderation::require_active(state, me).await?;
+    crate::moderation::require_active(state, me)?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let Some(row) = store::claim(&mut tx, id, me.id, now).await? else {
