@@ -106,8 +106,11 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
+    /// Wakes one idle worker (or the next to go idle). A worker that finds a
+    /// job wakes another in turn, so a burst is shared out while a commit
+    /// that enqueued nothing due costs one look, not one per worker.
     pub fn wake(&self) {
-        self.notify.notify_waiters();
+        self.notify.notify_one();
     }
 
     pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {

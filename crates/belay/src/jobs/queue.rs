@@ -98,32 +98,58 @@ fn known_kinds_sql() -> String {
         .join(", ")
 }
 
-/// The claim statement. `kind in (...)` lists this build's kinds, which are
-/// compile-time constants (no input reaches this string). PostgreSQL adds
-/// `for update skip locked` so concurrent instances pass over each other's
-/// rows; SQLite needs nothing, its single writer serialises claims.
+/// Which jobs may be claimed at the time bound to `now` (a placeholder).
+/// `kind in (...)` lists this build's kinds, which are compile-time
+/// constants (no input reaches this string).
+fn claimable(now: &str) -> String {
+    format!(
+        "failed_at is null and due_at <= {now}
+           and (leased_until is null or leased_until < {now})
+           and kind in ({})",
+        known_kinds_sql()
+    )
+}
+
+/// The claim statement. PostgreSQL adds `for update skip locked` so
+/// concurrent instances pass over each other's rows; SQLite needs nothing,
+/// its single writer serialises claims.
 fn claim_sql(locking: &str) -> String {
     format!(
         "update job set lease_id = $1, attempts = attempts + 1,
             leased_until = case when kind = '{short}' then $4 else $2 end
-        where id = (select id from job
-                    where failed_at is null and due_at <= $3
-                      and (leased_until is null or leased_until < $3)
-                      and kind in ({})
+        where id = (select id from job where {}
                     order by due_at limit 1 {locking})
         returning id, kind, payload, attempts, max_attempts",
-        known_kinds_sql(),
+        claimable("$3"),
         short = crate::reachout::jobs::ReachOutStep::KIND,
     )
 }
 
 static CLAIM_SQLITE: LazyLock<String> = LazyLock::new(|| claim_sql(""));
 static CLAIM_POSTGRES: LazyLock<String> = LazyLock::new(|| claim_sql("for update skip locked"));
+static ANY_CLAIMABLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select exists (select 1 from job where {})",
+        claimable("$1")
+    )
+});
+
+/// Whether any job may be claimed now, read without a write transaction.
+/// Every commit that enqueues wakes the runner's workers, and most of those
+/// commits (a message, a check-in) enqueue nothing due yet: asking a reader
+/// first keeps those wake-ups off the one SQLite writer.
+async fn any_claimable(db: &Db, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let sql: &'static str = ANY_CLAIMABLE.as_str();
+    on_db!(db, |p| sqlx::query_scalar(sql).bind(now).fetch_one(p).await)
+}
 
 /// Claims the job that has been due longest, if any. PostgreSQL skips rows
 /// another instance has locked; SQLite serialises claims through its one
 /// writer, so the sub-select and update are atomic there too.
 pub async fn claim(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Claimed>> {
+    if !any_claimable(db, now).await? {
+        return Ok(None);
+    }
     let lease_id = Uuid::new_v4();
     let until = now + LEASE;
     let short_until = now + SHORT_LEASE;

@@ -29,7 +29,11 @@ async fn work(state: AppState, worker: usize, mut shutdown: watch::Receiver<bool
     while !*shutdown.borrow() {
         let woken = state.jobs.notified();
         match run_one(&state).await {
-            Ok(true) => continue,
+            Ok(true) => {
+                // There may be more: let another worker look too.
+                state.jobs.wake();
+                continue;
+            }
             Ok(false) => {}
             Err(err) => tracing::warn!(error = format!("{err:#}"), "claiming a job failed"),
         }
