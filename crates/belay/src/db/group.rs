@@ -15,6 +15,13 @@
 //!   the one `COMMIT`, in a task of its own so a cancelled request can't
 //!   interrupt it, and only then are all the units in the group answered:
 //!   none is acknowledged before its data is durable.
+//! * Every statement is a hand-off to the writer's thread and back, and
+//!   those hand-offs, not SQLite, bound the write rate on a small machine
+//!   (`BENCHMARKS.md`). So a unit that commits with others waiting opens the
+//!   next unit's savepoint in the same call that releases its own
+//!   (`RELEASE unit; SAVEPOINT unit`), a unit rolled back keeps its
+//!   savepoint open for the next, and the last unit of a group goes
+//!   straight to `COMMIT`, which takes its savepoint's work with it.
 //! * A unit that fails inside its savepoint gets its error; the others are
 //!   unaffected. If the group's `COMMIT` fails, every unit in it gets the
 //!   error (nothing was acknowledged, so nothing acknowledged is lost).
@@ -44,6 +51,9 @@ struct State {
     conn: Option<PoolConnection<Sqlite>>,
     /// Whether the shared outer transaction is open.
     open: bool,
+    /// A savepoint `unit` is open and nothing ran in it yet: the next unit
+    /// starts in it.
+    armed: bool,
     /// Units whose savepoints are released, waiting for the commit.
     pending: Vec<Reply>,
     /// A unit was dropped unfinished; undo it before anything else.
@@ -107,6 +117,7 @@ impl GroupWriter {
             state: Arc::new(Mutex::new(State {
                 conn: None,
                 open: false,
+                armed: false,
                 pending: Vec::new(),
                 rollback_pending: None,
             })),
@@ -141,11 +152,19 @@ impl GroupWriter {
 
     /// Starts a unit of work. The first unit of a group uses the group's
     /// `BEGIN IMMEDIATE` as its own boundary (nobody else is in it while it
-    /// holds the writer); later ones each get a savepoint. Every statement
-    /// is a round trip to the writer's thread, so this saves two.
+    /// holds the writer); later ones each get a savepoint, usually opened
+    /// already by the unit before.
     pub async fn begin(self: &Arc<Self>) -> sqlx::Result<GroupTx> {
         let mut guard = self.lock().await;
         prepare(&mut guard, &self.pool).await?;
+        if guard.armed {
+            guard.armed = false;
+            return Ok(GroupTx {
+                guard: Some(guard),
+                writer: self.clone(),
+                undo: Undo::Savepoint,
+            });
+        }
         if !guard.open {
             match exec(conn(&mut guard), "BEGIN IMMEDIATE").await {
                 Ok(()) => {
@@ -220,24 +239,34 @@ async fn prepare(state: &mut State, pool: &SqlitePool) -> sqlx::Result<()> {
         state.conn = Some(pool.acquire().await?);
     }
     match state.rollback_pending.take() {
-        Some(Undo::Savepoint) => {
-            // "no such savepoint" means the unit had already released it.
-            let _ = exec(conn(state), "ROLLBACK TO unit").await;
-            let _ = exec(conn(state), "RELEASE unit").await;
-        }
-        Some(Undo::Transaction) => {
-            let _ = exec(conn(state), "ROLLBACK").await;
-            state.open = false;
-            // Units that committed into it before (none can have: the
-            // owning unit held the writer throughout) would be answered
-            // here; keep the invariant explicit.
-            for reply in state.pending.drain(..) {
-                let _ = reply.send(Err("rolled back".into()));
-            }
-        }
+        // The savepoint stays open, empty again: the next unit starts in it.
+        Some(Undo::Savepoint) => match exec(conn(state), "ROLLBACK TO unit").await {
+            Ok(()) => state.armed = true,
+            Err(e) => roll_back_group(state, &e.to_string()).await,
+        },
+        Some(Undo::Transaction) => roll_back_group(state, "rolled back").await,
         None => {}
     }
     Ok(())
+}
+
+/// Rolls the whole group back and fails every unit waiting on it (none of
+/// them was acknowledged). Only a unit that owns the whole transaction or a
+/// savepoint statement that failed gets here.
+async fn roll_back_group(state: &mut State, why: &str) {
+    let _ = exec(conn(state), "ROLLBACK").await;
+    state.open = false;
+    state.armed = false;
+    if !state.pending.is_empty() {
+        tracing::error!(
+            units = state.pending.len(),
+            error = why,
+            "a group was rolled back"
+        );
+    }
+    for reply in state.pending.drain(..) {
+        let _ = reply.send(Err(why.to_owned()));
+    }
 }
 
 impl GroupWriter {
@@ -269,6 +298,7 @@ async fn flush(state: &mut State) -> usize {
         tracing::error!(error = %e, units = state.pending.len(), "a group commit failed");
     }
     state.open = false;
+    state.armed = false;
     let units = if result.is_ok() {
         state.pending.len()
     } else {
@@ -319,19 +349,24 @@ impl GroupTx {
         let Some(mut guard) = self.guard.take() else {
             return Err(group_error("the unit was already finished".into()));
         };
-        let released = match self.undo {
-            Undo::Savepoint => exec(conn(&mut guard), "RELEASE unit").await,
-            Undo::Transaction => Ok(()),
-        };
-        if let Err(e) = released {
-            guard.rollback_pending = Some(self.undo);
-            self.guard = Some(guard);
-            return Err(e);
+        let last = self.writer.waiting.load(Ordering::Acquire) == 0
+            || guard.pending.len() + 1 >= self.writer.max_batch.load(Ordering::Relaxed);
+        if !last {
+            // Someone is waiting: hand them a fresh savepoint in this call.
+            let arm = match self.undo {
+                Undo::Savepoint => "RELEASE unit; SAVEPOINT unit",
+                Undo::Transaction => "SAVEPOINT unit",
+            };
+            if let Err(e) = exec(conn(&mut guard), arm).await {
+                // Half of it may have run: only undoing the whole group is
+                // sure not to keep this unit's work after failing it.
+                roll_back_group(&mut guard, &e.to_string()).await;
+                return Err(e);
+            }
+            guard.armed = true;
         }
         let (reply, answer) = oneshot::channel();
         guard.pending.push(reply);
-        let last = self.writer.waiting.load(Ordering::Acquire) == 0
-            || guard.pending.len() >= self.writer.max_batch.load(Ordering::Relaxed);
         if last {
             // In a task of its own: a cancelled request must not cut a
             // commit that other units are waiting for.
