@@ -113,21 +113,9 @@ pub async fn send(
     let peer = counterpart(state, me, handle).await?;
     let now = state.clock.now();
     let id = Uuid::new_v4();
-    // Every statement here runs on the one SQLite writer, so each round trip
-    // counts: the circle check rides in the insert, both events go in one
-    // statement, and the notice is added only if none is unread.
-    let mut tx = state.db.begin_write().await?;
-    if !store::insert_if_connected(&mut tx, id, me.id, peer.id, &body, now).await? {
-        // A block or an ending that committed a moment ago wins.
-        return Err(AppError::NotFound);
-    }
     let payload = serde_json::json!({
         "id": id, "from": me.handle, "to": peer.handle, "body": body, "created_at": now,
     });
-    let mut announce =
-        events::store::record_pair(&mut tx, "message", [peer.id, me.id], &payload, now)
-            .await?
-            .to_vec();
     let sender_key = me.id.to_string();
     let notice = NewNotice {
         member: peer.id,
@@ -135,7 +123,31 @@ pub async fn send(
         payload: serde_json::json!({ "from": me.handle }),
         dedupe_key: &format!("message:{}:{sender_key}:{id}", peer.id),
     };
-    announce.extend(notices::notify_message(&mut tx, &notice, &sender_key, now).await?);
+    let mut tx = state.db.begin_write().await?;
+    // The circle check rides in the insert, and the notice is added only if
+    // none from me is unread (see `store::send`).
+    let sent = store::send(
+        &mut tx,
+        &store::Send {
+            id,
+            sender: me.id,
+            recipient: peer.id,
+            body: &body,
+            now,
+            event: &payload,
+            notice: &notice,
+            sender_key: &sender_key,
+        },
+    )
+    .await?;
+    if sent.events.is_empty() {
+        // A block or an ending that committed a moment ago wins.
+        return Err(AppError::NotFound);
+    }
+    let mut announce = sent.events;
+    if let Some(notice_id) = sent.notice {
+        announce.push(notices::deliver(&mut tx, notice_id, &notice, now).await?);
+    }
     tx.commit().await?;
     state.events.announce_all(&announce);
     state.jobs.wake();

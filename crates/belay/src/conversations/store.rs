@@ -2,6 +2,7 @@
 //! checked against the circle in the same statement that finds the other.
 
 use chrono::{DateTime, Utc};
+use sqlx::{Row, types::Json};
 use std::sync::LazyLock;
 use uuid::Uuid;
 
@@ -12,6 +13,11 @@ use crate::{
         store::{CIRCLE_CHECK, NO_BLOCK, check},
     },
     db::{Db, Tx, on_db, on_tx},
+    events::store::{Recorded, record_pair},
+    notices::{
+        NewNotice,
+        store::{insert_message_notice, message_notice_prefix, message_notice_sql},
+    },
     reachout::store::ANSWERED_CHECK,
 };
 
@@ -77,6 +83,106 @@ pub async fn insert_if_connected(
         .await
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// What sending a message stored, from [`send`].
+#[derive(Debug, Default)]
+pub struct Sent {
+    /// The two `message` events, the recipient's first; empty when the
+    /// message was not stored (the two may not talk).
+    pub events: Vec<Recorded>,
+    /// The recipient's new "message" notice, if none from this sender was
+    /// unread; still to be delivered ([`crate::notices::deliver`]).
+    pub notice: Option<Uuid>,
+}
+
+/// The values of one message send (no `Debug`: it holds the message).
+pub struct Send<'a> {
+    pub id: Uuid,
+    pub sender: MemberId,
+    pub recipient: MemberId,
+    pub body: &'a str,
+    pub now: DateTime<Utc>,
+    /// The payload of both `message` events.
+    pub event: &'a serde_json::Value,
+    /// The recipient's "new message" notice.
+    pub notice: &'a NewNotice<'a>,
+    /// The sender as the notice's dedupe key names them.
+    pub sender_key: &'a str,
+}
+
+/// Stores a message if the two may still talk (as [`insert_if_connected`]),
+/// both `message` events, and the recipient's notice unless one from this
+/// sender is unread (as [`crate::notices::store::insert_message_notice`]);
+/// the events and the notice only if the message went in.
+///
+/// SQLite takes the three statements in one call to its writer's thread.
+/// Every call is a hand-off to that thread and back while the one writer is
+/// held, and on a small machine those hand-offs, more than SQLite, bound how
+/// many messages a second it takes (`BENCHMARKS.md`, issue 4). PostgreSQL
+/// can't prepare several statements at once, so it runs them one by one.
+pub async fn send(tx: &mut Tx, m: &Send<'_>) -> anyhow::Result<Sent> {
+    let Tx::Sqlite(t) = tx else {
+        if !insert_if_connected(tx, m.id, m.sender, m.recipient, m.body, m.now).await? {
+            return Ok(Sent::default());
+        }
+        let events = record_pair(tx, "message", [m.recipient, m.sender], m.event, m.now).await?;
+        let notice = insert_message_notice(tx, m.notice, m.sender_key, m.now).await?;
+        return Ok(Sent {
+            events: events.to_vec(),
+            notice,
+        });
+    };
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let stored = "exists (select 1 from message where id = $1)";
+        let pair = [("a", "$2"), ("b", "$3")];
+        format!(
+            "insert into message (id, sender_id, recipient_id, pair_low, pair_high, body, created_at)
+                select $1, $2, $3, $4, $5, $6, $7 where {} or ({} and {});
+            insert into event (member_id, kind, payload, created_at)
+                select $3, 'message', $8, $7 where {stored}
+                union all select $2, 'message', $8, $7 where {stored}
+                returning id as event_id, member_id;
+            {} returning id as notice_id;",
+            check(CIRCLE_CHECK, &pair),
+            check(ANSWERED_CHECK, &pair),
+            check(NO_BLOCK, &pair),
+            message_notice_sql(["$9", "$3", "$10", "$11", "$12", "$7", "$13"], stored),
+        )
+    });
+    let sql: &'static str = SQL.as_str();
+    let (low, high) = pair(m.sender.0, m.recipient.0);
+    let rows = sqlx::query(sql)
+        .bind(m.id)
+        .bind(m.sender)
+        .bind(m.recipient)
+        .bind(low)
+        .bind(high)
+        .bind(m.body)
+        .bind(m.now)
+        .bind(Json(m.event))
+        .bind(Uuid::new_v4())
+        .bind(m.notice.kind)
+        .bind(Json(&m.notice.payload))
+        .bind(m.notice.dedupe_key)
+        .bind(message_notice_prefix(m.recipient, m.sender_key))
+        .fetch_all(&mut **t)
+        .await?;
+    let mut sent = Sent::default();
+    for row in rows {
+        // Rows of the last statement carry `notice_id`, the others `event_id`.
+        if let Ok(notice) = row.try_get::<Uuid, _>("notice_id") {
+            sent.notice = Some(notice);
+        } else {
+            sent.events.push(Recorded {
+                id: row.try_get("event_id")?,
+                member: row.try_get("member_id")?,
+            });
+        }
+    }
+    // The recipient's first, as the events were written.
+    sent.events.sort_by_key(|e| e.member != m.recipient);
+    Ok(sent)
 }
 
 /// A message from one member to another inside a transaction that already

@@ -91,22 +91,9 @@ pub async fn notify_many(
     Ok(recorded)
 }
 
-/// A "new message" notice, unless one from the same sender is still
-/// unread: however many messages arrive, one notice (and one email).
-pub async fn notify_message(
-    tx: &mut Tx,
-    n: &NewNotice<'_>,
-    sender_key: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Option<Recorded>> {
-    let Some(id) = store::insert_message_notice(tx, n, sender_key, now).await? else {
-        return Ok(None);
-    };
-    deliver(tx, id, n, now).await.map(Some)
-}
-
-/// The live event, and the email job when the member wants email.
-async fn deliver(
+/// The live event, and the email job when the member wants email, for a
+/// notice inserted already (`id`).
+pub async fn deliver(
     tx: &mut Tx,
     id: Uuid,
     n: &NewNotice<'_>,

@@ -1,5 +1,7 @@
 //! Notice SQL.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::types::Json;
@@ -153,22 +155,45 @@ pub async fn insert_message_notice(
     sender_key: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Uuid>> {
-    const SQL: &str = "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
-        select $1, $2, $3, $4, $5, $6
-        where not exists (select 1 from notice
-            where member_id = $2 and kind = 'message' and read_at is null and dedupe_key like $7)
-        on conflict (dedupe_key) do nothing
-        returning id";
-    on_tx!(tx, |c| sqlx::query_scalar(SQL)
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        message_notice_sql(["$1", "$2", "$3", "$4", "$5", "$6", "$7"], "true") + " returning id"
+    });
+    let sql: &'static str = SQL.as_str();
+    on_tx!(tx, |c| sqlx::query_scalar(sql)
         .bind(Uuid::new_v4())
         .bind(n.member)
         .bind(n.kind)
         .bind(Json(&n.payload))
         .bind(n.dedupe_key)
         .bind(now)
-        .bind(format!("message:{}:{sender_key}:%", n.member))
+        .bind(message_notice_prefix(n.member, sender_key))
         .fetch_optional(c)
         .await)
+}
+
+/// The message-notice insert without its `returning`, with its seven values
+/// (id, member, kind, payload, dedupe key, time, the sender's dedupe-key
+/// prefix) named by the caller and only if `gate` holds: also the third
+/// statement of sending a message on SQLite, where the gate is the message.
+pub fn message_notice_sql(p: [&str; 7], gate: &str) -> String {
+    let [id, member, kind, payload, key, now, prefix] = p;
+    format!(
+        "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
+        select {id}, {member}, {kind}, {payload}, {key}, {now}
+        where {gate} and not exists (select 1 from notice
+            where member_id = {member} and kind = 'message' and read_at is null
+              and substr(dedupe_key, 1, length({prefix})) = {prefix})
+        on conflict (dedupe_key) do nothing"
+    )
+}
+
+/// The start of every dedupe key of a sender's message notices to a member
+/// (`message:{member}:{sender}:{message}`). The queries compare it with
+/// `substr`, not `like`: SQLite recompiles a statement whenever the pattern
+/// bound to a `like` changes (the pattern may change its plan), and that
+/// compile cost more than the rest of sending a message.
+pub fn message_notice_prefix(member: MemberId, sender_key: &str) -> String {
+    format!("message:{member}:{sender_key}:")
 }
 
 /// Marks the unread message notices from one sender read (their
@@ -180,30 +205,15 @@ pub async fn mark_messages_read(
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     const SQL: &str = "update notice set read_at = $3
-        where member_id = $1 and kind = 'message' and read_at is null and dedupe_key like $2";
+        where member_id = $1 and kind = 'message' and read_at is null
+          and substr(dedupe_key, 1, length($2)) = $2";
     on_tx!(tx, |c| sqlx::query(SQL)
         .bind(member)
-        .bind(format!("message:{member}:{sender_key}:%"))
+        .bind(message_notice_prefix(member, sender_key))
         .bind(now)
         .execute(c)
         .await
         .map(|r| r.rows_affected()))
-}
-
-/// Whether an unread message notice from this sender exists already (then
-/// another message does not add a second one).
-pub async fn has_unread_message_notice(
-    tx: &mut Tx,
-    member: MemberId,
-    sender_key: &str,
-) -> sqlx::Result<bool> {
-    const SQL: &str = "select exists (select 1 from notice
-        where member_id = $1 and kind = 'message' and read_at is null and dedupe_key like $2)";
-    on_tx!(tx, |c| sqlx::query_scalar(SQL)
-        .bind(member)
-        .bind(format!("message:{member}:{sender_key}:%"))
-        .fetch_one(c)
-        .await)
 }
 
 pub async fn unread_counts(db: &Db, member: MemberId) -> sqlx::Result<(i64, i64)> {

@@ -12,6 +12,7 @@ backend_tests!(
     bodies_are_checked,
     pages_of_messages_follow_the_cursor,
     reading_marks_messages_and_their_notice_read,
+    each_sender_has_their_own_message_notice,
     sending_is_throttled_per_member,
     the_conversation_walk_shows_no_leak,
     crisis_words_show_the_author_the_lines_and_nobody_else,
@@ -187,6 +188,48 @@ async fn reading_marks_messages_and_their_notice_read(b: Backend) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, cleared) = app.get("/api/v1/notices", &sky).await;
     assert_eq!(cleared["unread"]["notices"], 0);
+}
+
+/// One unread "new message" notice per sender: a second sender gets their
+/// own, and opening one conversation marks only that sender's notice read.
+async fn each_sender_has_their_own_message_notice(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (river, sky) = pair(&app).await;
+    let lake = app.member("lake").await;
+    app.connect(&lake, "sky", &sky, "friend").await;
+    send(&app, &river, "sky", "one").await;
+    send(&app, &lake, "sky", "two").await;
+    send(&app, &lake, "sky", "three").await;
+    let texts = |notices: &Value| -> Vec<(String, bool)> {
+        let mut texts: Vec<(String, bool)> = notices["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "message")
+            .map(|n| (n["text"].as_str().unwrap().to_owned(), n["read"] == true))
+            .collect();
+        texts.sort();
+        texts
+    };
+    let (_, notices) = app.get("/api/v1/notices", &sky).await;
+    assert_eq!(
+        texts(&notices),
+        [
+            ("lake sent you a message.".to_owned(), false),
+            ("river sent you a message.".to_owned(), false),
+        ]
+    );
+    app.get("/api/v1/conversations/lake/messages", &sky).await;
+    let (_, after) = app.get("/api/v1/notices", &sky).await;
+    assert_eq!(
+        texts(&after),
+        [
+            ("lake sent you a message.".to_owned(), true),
+            ("river sent you a message.".to_owned(), false),
+        ],
+        "only lake's notice is read"
+    );
+    assert_eq!(after["unread"], json!({"notices": 1, "messages": 1}));
 }
 
 async fn sending_is_throttled_per_member(b: Backend) {
