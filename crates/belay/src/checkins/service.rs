@@ -148,8 +148,12 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
     )
     .await?;
     tx.commit().await?;
+    // A signal that fired may have queued emails due now; the silence job
+    // is days away, and waking the workers for it would cost a read.
+    if !announce.is_empty() {
+        state.jobs.wake();
+    }
     state.events.announce_all(&announce);
-    state.jobs.wake();
     let row = CheckinRow {
         local_date: today,
         mood: valid.mood,

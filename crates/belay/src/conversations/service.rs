@@ -150,7 +150,9 @@ pub async fn send(
     }
     tx.commit().await?;
     state.events.announce_all(&announce);
-    state.jobs.wake();
+    // No wake for the job workers: the only job a message adds is its
+    // notice's email, due minutes from now, which their next look finds.
+    // Waking them cost a read per message.
     let crisis = crate::safety::screen::screen(&body).resources();
     if crisis.is_some() {
         crate::moderation::check_on_me_after(state, me, &body).await;
