@@ -253,6 +253,8 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
+    let warm = state.clone();
+    tokio::spawn(async move { crate::meetings::service::warm(&warm).await });
     // With PostgreSQL, events cross instances through LISTEN/NOTIFY.
     let listener_task = match &state.db {
         Db::Postgres(pool) => Some(tokio::spawn(events::pg::listen(
