@@ -61,6 +61,8 @@ pub struct AppState {
     /// The resources in force, for `/resources` and `/help` with the
     /// database down.
     pub resources: Arc<resources::service::ResourceCache>,
+    /// Which member a handle names, for the next message to them.
+    pub peer_names: Arc<crate::conversations::peers::PeerNames>,
 }
 impl AppState {
     /// Connects, migrates and assembles the state.
@@ -88,6 +90,7 @@ impl AppState {
             mailer,
             meetings: Arc::default(),
             resources: Arc::default(),
+            peer_names: Arc::default(),
             limiters: Arc::new(Limiters::new(&config.limits, clock.clone())),
             auth_cache: Arc::new(AuthCache::new(cache_auth)),
             passwords: Passwords::new()?,

@@ -5,7 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::store::{self, PeerRow};
+use super::{
+    peers::Named,
+    store::{self, PeerRow},
+};
 use crate::{
     accounts::{AuthMember, normalize_handle},
     app::AppState,
@@ -100,6 +103,18 @@ async fn counterpart(state: &AppState, me: &AuthMember, handle: &str) -> AppResu
     Ok(peer)
 }
 
+/// The member a handle names, if I may message them (as [`counterpart`]),
+/// remembered for the next message (see [`super::peers`]).
+async fn look_up(state: &AppState, me: &AuthMember, handle_key: &str) -> AppResult<Named> {
+    let peer = counterpart(state, me, handle_key).await?;
+    let named = Named {
+        id: peer.id,
+        handle: peer.handle,
+    };
+    state.peer_names.remember(handle_key, named.clone());
+    Ok(named)
+}
+
 #[tracing::instrument(skip_all, fields(member.id = %me.id))]
 pub async fn send(
     state: &AppState,
@@ -110,9 +125,55 @@ pub async fn send(
     crate::moderation::require_active(state, me)?;
     let body = check_body(raw)?;
     state.limiters.message(me.id)?;
-    let peer = counterpart(state, me, handle).await?;
+    let key = normalize_handle(handle);
+    let remembered = state.peer_names.get(&key);
+    let peer = match &remembered {
+        Some(named) => named.clone(),
+        None => look_up(state, me, &key).await?,
+    };
     let now = state.clock.now();
     let id = Uuid::new_v4();
+    if !store_message(state, me, &peer, id, &body, now).await? {
+        if remembered.is_none() {
+            // A block or an ending that committed a moment ago wins.
+            return Err(AppError::NotFound);
+        }
+        // Nothing was stored for the member I remembered: say why as the
+        // full lookup does (403 or 404), or, if the handle names someone
+        // else now, send to them.
+        state.peer_names.forget(&key);
+        let fresh = look_up(state, me, &key).await?;
+        if fresh.id == peer.id || !store_message(state, me, &fresh, id, &body, now).await? {
+            return Err(AppError::NotFound);
+        }
+    }
+    let crisis = crate::safety::screen::screen(&body).resources();
+    if crisis.is_some() {
+        crate::moderation::check_on_me_after(state, me, &body).await;
+    }
+    Ok(Message {
+        id,
+        from: me.handle.clone(),
+        body,
+        hidden: false,
+        created_at: now,
+        mine: true,
+        read: false,
+        crisis_resources: crisis,
+    })
+}
+
+/// Stores a message to `peer` with its events and notice, if the two may
+/// still talk (checked in the write), and announces it after the commit.
+/// `false`: nothing was stored.
+async fn store_message(
+    state: &AppState,
+    me: &AuthMember,
+    peer: &Named,
+    id: Uuid,
+    body: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     let payload = serde_json::json!({
         "id": id, "from": me.handle, "to": peer.handle, "body": body, "created_at": now,
     });
@@ -132,7 +193,7 @@ pub async fn send(
             id,
             sender: me.id,
             recipient: peer.id,
-            body: &body,
+            body,
             now,
             event: &payload,
             notice: &notice,
@@ -141,8 +202,7 @@ pub async fn send(
     )
     .await?;
     if sent.events.is_empty() {
-        // A block or an ending that committed a moment ago wins.
-        return Err(AppError::NotFound);
+        return Ok(false);
     }
     let mut announce = sent.events;
     if let Some(notice_id) = sent.notice {
@@ -153,20 +213,7 @@ pub async fn send(
     // No wake for the job workers: the only job a message adds is its
     // notice's email, due minutes from now, which their next look finds.
     // Waking them cost a read per message.
-    let crisis = crate::safety::screen::screen(&body).resources();
-    if crisis.is_some() {
-        crate::moderation::check_on_me_after(state, me, &body).await;
-    }
-    Ok(Message {
-        id,
-        from: me.handle.clone(),
-        body,
-        hidden: false,
-        created_at: now,
-        mine: true,
-        read: false,
-        crisis_resources: crisis,
-    })
+    Ok(true)
 }
 
 /// A page of our conversation, newest first; reading it marks what they

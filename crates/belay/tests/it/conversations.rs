@@ -13,6 +13,7 @@ backend_tests!(
     pages_of_messages_follow_the_cursor,
     reading_marks_messages_and_their_notice_read,
     each_sender_has_their_own_message_notice,
+    a_remembered_handle_is_checked_again_on_every_message,
     sending_is_throttled_per_member,
     the_conversation_walk_shows_no_leak,
     crisis_words_show_the_author_the_lines_and_nobody_else,
@@ -230,6 +231,65 @@ async fn each_sender_has_their_own_message_notice(b: Backend) {
         "only lake's notice is read"
     );
     assert_eq!(after["unread"], json!({"notices": 1, "messages": 1}));
+}
+
+/// The sender's server remembers which member a handle names between
+/// messages; whether the two may talk is still decided in the write, and a
+/// handle taken over after an erasure names its new owner.
+async fn a_remembered_handle_is_checked_again_on_every_message(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (river, sky) = pair(&app).await;
+    let messages = || app.scalar("select count(*) from message");
+    assert_eq!(
+        send(&app, &river, "sky", "one").await.0,
+        StatusCode::CREATED
+    );
+    // A block ends the connection and hides sky from river: a 404.
+    app.post("/api/v1/blocks", &sky, json!({"handle": "river"}))
+        .await;
+    let (status, body) = send(&app, &river, "sky", "two").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // Unblocked, but no longer connected: a 403, as for a stranger.
+    let (status, _) = app
+        .call(Method::DELETE, "/api/v1/blocks/river", Some(&sky), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = send(&app, &river, "sky", "three").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "not_connected");
+    assert_eq!(messages().await, 1, "nothing stored after the first");
+
+    // lake erases their account; someone else takes the handle.
+    let lake = app.member("lake").await;
+    app.connect(&river, "lake", &lake, "friend").await;
+    assert_eq!(
+        send(&app, &river, "lake", "hi lake").await.0,
+        StatusCode::CREATED
+    );
+    let (status, body) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&lake),
+            Some(json!({"password": crate::support::app::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let new_lake = app.member("lake").await;
+    app.connect(&river, "lake", &new_lake, "peer").await;
+    // river's server still remembers the erased lake under this handle.
+    let (status, sent) = send(&app, &river, "lake", "hello, new lake").await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (_, page) = app
+        .get("/api/v1/conversations/river/messages", &new_lake)
+        .await;
+    let bodies: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["hello, new lake"]);
 }
 
 async fn sending_is_throttled_per_member(b: Backend) {
