@@ -65,6 +65,16 @@ row() {
   echo "| $backend | $path | $(v pairs) | $(v msgs_per_s) | $(v delivery_p50_ms) | $(v delivery_p99_ms) | $(v post_p50_ms) | $(v post_p99_ms) | $(v undelivered) |"
 }
 
+# The ceiling in the same run: the same server and machine, no database.
+port=$((PORT + 1))
+pid=$(start_server "$port")
+if command -v wrk >/dev/null; then
+  ceiling=$(wrk -t2 -c16 -d5s "http://127.0.0.1:$port/healthz" | awk '/Requests\/sec/ {print $2}')
+  echo "ceiling: GET /healthz at 16 connections, $ceiling req/s (wrk -t2 -c16 -d5s)" >&2
+  echo "| (ceiling) | \`GET /healthz\`, 16 connections | | $ceiling req/s | | | | | |"
+fi
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
 for group in true false; do
   for pairs in $PAIRS; do
     port=$((PORT + 1))
