@@ -13,6 +13,7 @@ use sha2::Digest;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use tokio::sync::watch;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -494,13 +495,21 @@ pub struct Found {
 /// any instance shows at the next request) and the minute they were worked
 /// out in. When the minute turns, one request works the answer out again
 /// while the others still get last minute's (a meeting's next occurrence
-/// moves on at most once a minute); nobody waits for it.
+/// moves on at most once a minute); nobody waits for it. A query nobody has
+/// an answer for is worked out by the first request that asks; those asking
+/// meanwhile wait for its answer rather than work it out too (sixteen
+/// requests working out one new answer at once held the whole server's
+/// tail: `BENCHMARKS.md`, issue 7, December).
 #[derive(Debug, Default)]
 struct FinderCache {
     version: String,
     answers: HashMap<String, (i64, Arc<Found>)>,
     /// Queries being worked out again right now.
     refreshing: std::collections::HashSet<String>,
+    /// Queries being worked out for the first time: the leading request's
+    /// number and a receiver that wakes when it is done.
+    working: HashMap<String, (u64, watch::Receiver<()>)>,
+    leads: u64,
 }
 
 const FINDER_CACHE_MAX: usize = 512;
@@ -509,10 +518,23 @@ const FINDER_STALE_MINUTES: i64 = 5;
 
 enum Cached {
     Fresh(Arc<Found>),
-    /// Work it out; `refresh` says this request took the refresh on.
+    /// Work it out; `refresh` says this request took the refresh on, `lead`
+    /// that others asking meanwhile wait for it.
     Miss {
         refresh: bool,
+        lead: Option<Lead>,
     },
+    /// Another request is working it out: wait until it is done (the
+    /// receiver ends when its sender goes), then look again.
+    Wait(watch::Receiver<()>),
+}
+
+/// The request working a new answer out; dropping it (done, failed or
+/// cancelled) wakes those waiting.
+#[derive(Debug)]
+struct Lead {
+    number: u64,
+    _done: watch::Sender<()>,
 }
 
 fn finder_lookup(cache: &mut FinderCache, version: &str, minute: i64, key: &str) -> Cached {
@@ -526,12 +548,49 @@ fn finder_lookup(cache: &mut FinderCache, version: &str, minute: i64, key: &str)
         Some((m, found)) if *m == minute => Cached::Fresh(found.clone()),
         Some((m, found)) if minute - *m <= FINDER_STALE_MINUTES => {
             if cache.refreshing.insert(key.to_owned()) {
-                Cached::Miss { refresh: true }
+                Cached::Miss {
+                    refresh: true,
+                    lead: None,
+                }
             } else {
                 Cached::Fresh(found.clone())
             }
         }
-        _ => Cached::Miss { refresh: false },
+        _ => match cache.working.get(key) {
+            Some((_, done)) => Cached::Wait(done.clone()),
+            None => {
+                cache.leads += 1;
+                let (tx, rx) = watch::channel(());
+                cache.working.insert(key.to_owned(), (cache.leads, rx));
+                Cached::Miss {
+                    refresh: false,
+                    lead: Some(Lead {
+                        number: cache.leads,
+                        _done: tx,
+                    }),
+                }
+            }
+        },
+    }
+}
+
+/// Takes a finished (or abandoned) lead out of the cache, then wakes those
+/// waiting for it, who look again.
+struct Leading<'a> {
+    cache: &'a Mutex<FinderCache>,
+    key: &'a str,
+    lead: Option<Lead>,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        let Some(lead) = self.lead.take() else { return };
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.working.get(self.key).map(|(n, _)| *n) == Some(lead.number) {
+            cache.working.remove(self.key);
+        }
+        drop(cache);
+        drop(lead);
     }
 }
 
@@ -548,36 +607,53 @@ pub async fn find_meetings(
     let tz = zone_of(me);
     let key = format!("{f:?}|{}", tz.map(|t| t.name()).unwrap_or_default());
     let version = store::feed_version(&state.db).await?;
-    let lookup = {
+    let (refresh, lead) = loop {
+        let lookup = {
+            let mut cache = state
+                .meetings
+                .finder
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            finder_lookup(&mut cache, &version, minute, &key)
+        };
+        match lookup {
+            Cached::Fresh(found) => return Ok(found),
+            Cached::Miss { refresh, lead } => break (refresh, lead),
+            Cached::Wait(mut done) => {
+                // Err when the leader is done: that is the signal.
+                let _ = done.changed().await;
+            }
+        }
+    };
+    let _leading = Leading {
+        cache: &state.meetings.finder,
+        key: &key,
+        lead,
+    };
+    let worked_out = work_out(state, &f, tz, now).await;
+    // The lock is let go at the end of this block, before `_leading` (which
+    // takes it again) can be dropped.
+    let evicted = {
         let mut cache = state
             .meetings
             .finder
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        finder_lookup(&mut cache, &version, minute, &key)
-    };
-    let refresh = match lookup {
-        Cached::Fresh(found) => return Ok(found),
-        Cached::Miss { refresh } => refresh,
-    };
-    let worked_out = work_out(state, &f, tz, now).await;
-    let mut cache = state
-        .meetings
-        .finder
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if refresh {
-        cache.refreshing.remove(&key);
-    }
-    let found = worked_out?;
-    let mut evicted = HashMap::new();
-    if cache.version == version {
-        if cache.answers.len() >= FINDER_CACHE_MAX {
-            evicted = std::mem::take(&mut cache.answers);
+        if refresh {
+            cache.refreshing.remove(&key);
         }
-        cache.answers.insert(key, (minute, found.clone()));
-    }
-    drop(cache);
+        let mut evicted = HashMap::new();
+        if let Ok(found) = &worked_out
+            && cache.version == version
+        {
+            if cache.answers.len() >= FINDER_CACHE_MAX {
+                evicted = std::mem::take(&mut cache.answers);
+            }
+            cache.answers.insert(key.clone(), (minute, found.clone()));
+        }
+        evicted
+    };
+    let found = worked_out?;
     // Hundreds of answers (each up to 200 views and their JSON) take tens
     // of milliseconds to free (59-114 ms measured with 512): on the blocking
     // pool, after the lock is let go, so neither other finder requests nor
@@ -997,8 +1073,12 @@ mod finder_cache_tests {
         let mut c = FinderCache::default();
         assert!(matches!(
             finder_lookup(&mut c, "v1", 100, "k"),
-            Cached::Miss { refresh: false }
+            Cached::Miss {
+                refresh: false,
+                lead: Some(_)
+            }
         ));
+        c.working.clear();
         c.answers.insert("k".into(), (100, found()));
         assert!(matches!(
             finder_lookup(&mut c, "v1", 100, "k"),
@@ -1007,7 +1087,10 @@ mod finder_cache_tests {
         // The minute turns: the first request refreshes, the next get the old answer.
         assert!(matches!(
             finder_lookup(&mut c, "v1", 101, "k"),
-            Cached::Miss { refresh: true }
+            Cached::Miss {
+                refresh: true,
+                lead: None
+            }
         ));
         assert!(matches!(
             finder_lookup(&mut c, "v1", 101, "k"),
@@ -1017,14 +1100,84 @@ mod finder_cache_tests {
         // Too old to serve while refreshing.
         assert!(matches!(
             finder_lookup(&mut c, "v1", 106, "k"),
-            Cached::Miss { refresh: false }
+            Cached::Miss {
+                refresh: false,
+                lead: Some(_)
+            }
         ));
+        c.working.clear();
         // A change anywhere: nothing old is served.
         c.answers.insert("k".into(), (106, found()));
         assert!(matches!(
             finder_lookup(&mut c, "v2", 106, "k"),
-            Cached::Miss { refresh: false }
+            Cached::Miss {
+                refresh: false,
+                lead: Some(_)
+            }
         ));
         assert!(c.answers.is_empty());
+    }
+
+    #[test]
+    fn a_new_query_is_worked_out_once_while_the_others_wait() {
+        let cache = Mutex::new(FinderCache::default());
+        let first = finder_lookup(&mut cache.lock().unwrap(), "v1", 100, "k");
+        let Cached::Miss {
+            refresh: false,
+            lead: Some(lead),
+        } = first
+        else {
+            panic!("the first request leads");
+        };
+        let Cached::Wait(waiting) = finder_lookup(&mut cache.lock().unwrap(), "v1", 100, "k")
+        else {
+            panic!("the second waits");
+        };
+        assert!(
+            matches!(
+                finder_lookup(&mut cache.lock().unwrap(), "v1", 100, "other"),
+                Cached::Miss { lead: Some(_), .. }
+            ),
+            "another query has its own lead"
+        );
+        // The leader stores its answer and is done: the waiting wake, and
+        // the next look finds the answer.
+        cache
+            .lock()
+            .unwrap()
+            .answers
+            .insert("k".into(), (100, found()));
+        drop(Leading {
+            cache: &cache,
+            key: "k",
+            lead: Some(lead),
+        });
+        assert!(waiting.has_changed().is_err(), "woken: the sender is gone");
+        assert!(matches!(
+            finder_lookup(&mut cache.lock().unwrap(), "v1", 100, "k"),
+            Cached::Fresh(_)
+        ));
+    }
+
+    #[test]
+    fn an_abandoned_lead_hands_the_work_to_the_next() {
+        let cache = Mutex::new(FinderCache::default());
+        let Cached::Miss { lead, .. } = finder_lookup(&mut cache.lock().unwrap(), "v1", 100, "k")
+        else {
+            panic!("the first request leads");
+        };
+        // The leading request is cancelled (or fails) without an answer.
+        drop(Leading {
+            cache: &cache,
+            key: "k",
+            lead,
+        });
+        assert!(
+            matches!(
+                finder_lookup(&mut cache.lock().unwrap(), "v1", 100, "k"),
+                Cached::Miss { lead: Some(_), .. }
+            ),
+            "the next request leads instead of waiting forever"
+        );
     }
 }
