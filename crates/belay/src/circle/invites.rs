@@ -252,6 +252,7 @@ pub async fn accept(state: &AppState, me: &AuthMember, token: &str) -> AppResult
     store::insert_grants(&mut tx, id, me.id, row.inviter_id, Grants::default(), now).await?;
     discovery::service::refresh(&mut tx, row.inviter_id, now).await?;
     discovery::service::refresh(&mut tx, me.id, now).await?;
+    crate::feed::store::refill_pair(&mut tx, row.inviter_id, me.id).await?;
     tx.commit().await?;
     service::get(state, me, id).await
 }

@@ -278,11 +278,13 @@ async fn end_in_tx(tx: &mut Tx, state: &AppState, c: &ConnectionRow) -> AppResul
     refresh_pair(tx, state, c).await
 }
 
-/// Mentor capacity changes with accepted and ended connections.
+/// Mentor capacity changes with accepted and ended connections, and so do
+/// the feed entries each shows the other.
 async fn refresh_pair(tx: &mut Tx, state: &AppState, c: &ConnectionRow) -> AppResult<()> {
     let now = state.clock.now();
     discovery::service::refresh(tx, c.requester_id, now).await?;
     discovery::service::refresh(tx, c.addressee_id, now).await?;
+    crate::feed::store::refill_pair(tx, c.requester_id, c.addressee_id).await?;
     Ok(())
 }
 
@@ -312,6 +314,7 @@ pub async fn set_grants(
     }
     let current = store::grants(&mut tx, id, me.id).await?.unwrap_or_default();
     store::save_grants(&mut tx, id, me.id, current.apply(update), state.clock.now()).await?;
+    crate::feed::store::refill_pair(&mut tx, c.requester_id, c.addressee_id).await?;
     tx.commit().await?;
     get(state, me, id).await
 }

@@ -433,6 +433,7 @@ async fn insert_circle(state: &AppState, me: MemberId, others: &[MemberId]) -> a
         .await?;
         circle_store::insert_grants(&mut tx, id, me, *other, all, now).await?;
         circle_store::insert_grants(&mut tx, id, *other, me, all, now).await?;
+        feed::refill_pair(&mut tx, me, *other).await?;
         if i % 5 == 0 {
             const SQL: &str = "insert into encouragement (id, sender_id, recipient_id, body,
                     created_at)

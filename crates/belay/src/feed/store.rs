@@ -1,5 +1,7 @@
 //! Feed and encouragement SQL.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -19,7 +21,8 @@ pub enum Subject {
 }
 
 /// Records a feed item once per `dedupe_key` (retried jobs write nothing
-/// twice).
+/// twice), and fans it out to the feed of each member whose grants let them
+/// see it.
 pub async fn record(
     tx: &mut Tx,
     owner: MemberId,
@@ -36,7 +39,7 @@ pub async fn record(
         Subject::GoalProgress(g) => ("goal_progress", None, Some(g)),
         Subject::GoalCompleted(g) => ("goal_completed", None, Some(g)),
     };
-    on_tx!(tx, |x| sqlx::query(SQL)
+    let recorded = on_tx!(tx, |x| sqlx::query(SQL)
         .bind(Uuid::new_v4())
         .bind(owner)
         .bind(kind)
@@ -48,6 +51,54 @@ pub async fn record(
         .execute(x)
         .await
         .map(|r| r.rows_affected()))?;
+    if recorded == 1 {
+        static FAN_OUT: LazyLock<String> = LazyLock::new(|| fill_sql("f.dedupe_key = $1"));
+        let sql: &'static str = FAN_OUT.as_str();
+        on_tx!(tx, |x| sqlx::query(sql)
+            .bind(dedupe_key)
+            .execute(x)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Copies into `feed_entry` the items `{which}` names (a condition on
+/// `f`, the item, and `v`, the grant row) for each viewer whose grant shows
+/// them: the grant check of [`GRANT_CHECK`], unrolled over grant rows.
+fn fill_sql(which: &str) -> String {
+    let no_block = check(NO_BLOCK, &[("a", "v.owner_id"), ("b", "v.viewer_id")]);
+    format!(
+        "insert into feed_entry (viewer_id, created_at, item_id, owner_id)
+        select v.viewer_id, f.created_at, f.id, f.owner_id
+        from feed_item f
+        join connection_grant v on v.owner_id = f.owner_id
+        join connection c on c.id = v.connection_id and c.state = 'accepted'
+        where {which}
+          and ((f.kind = 'milestone' and v.clocks) or (f.kind <> 'milestone' and v.goals))
+          and {no_block}
+        on conflict do nothing"
+    )
+}
+
+/// Brings the feed entries between two members in line with their grants
+/// now, both ways: call it in the transaction that accepts or ends a
+/// connection or changes what one shares with the other.
+pub async fn refill_pair(tx: &mut Tx, a: MemberId, b: MemberId) -> sqlx::Result<()> {
+    const CLEAR: &str = "delete from feed_entry where viewer_id = $2 and owner_id = $1";
+    static FILL: LazyLock<String> =
+        LazyLock::new(|| fill_sql("f.owner_id = $1 and v.viewer_id = $2"));
+    let fill: &'static str = FILL.as_str();
+    for (owner, viewer) in [(a, b), (b, a)] {
+        for sql in [CLEAR, fill] {
+            on_tx!(tx, |x| sqlx::query(sql)
+                .bind(owner)
+                .bind(viewer)
+                .execute(x)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+    }
     Ok(())
 }
 
@@ -67,14 +118,14 @@ pub struct FeedRow {
 
 /// My feed, newest first, before the cursor `($2, $3)`, in two passes.
 ///
-/// * `owners`: the grant check, unrolled over my grant rows: each member
-///   whose grants name me on an accepted connection with no block either
-///   way, and which of their clocks and goals grants I hold. This is the
-///   predicate of [`GRANT_CHECK`], evaluated once per owner instead of once
-///   per item (a test compares the feed with the detail views both ways).
-/// * `top`: the newest items of those owners that the grants allow, and
-///   encouragement sent to me, from covering indexes only; then the page's
-///   rows are joined to names, labels and titles.
+/// * `top`: the newest of my feed entries (the copies that [`record`] and
+///   [`refill_pair`] keep) that pass [`GRANT_CHECK`] now, item by item, and
+///   the newest encouragement sent to me with no block either way, each
+///   read newest first from its index and cut at the page size before the
+///   two are merged. An entry is never a permission: the grant check is
+///   the same as the detail views' (a test compares the feed with them both
+///   ways, and takes a grant back behind the entries' back).
+/// * then the page's rows are joined to names, labels and titles.
 ///
 /// The page size is written into the statement (SQLite re-prepares a
 /// statement whose LIMIT is a bound parameter whenever it is rebound), so
@@ -87,28 +138,49 @@ fn feed_sql(limit: i64) -> String {
     )
 }
 
-/// The feed's two passes as common table expressions (`owners`, `top`):
-/// `$1` the viewer, `($2, $3)` the cursor.
+/// The feed's first pass as a common table expression (`top`): `$1` the
+/// viewer, `($2, $3)` the cursor.
 fn feed_ctes(limit: i64) -> String {
-    let owner_block = check(NO_BLOCK, &[("a", "v.owner_id"), ("b", "$1")]);
+    let clocks = check(
+        GRANT_CHECK,
+        &[
+            ("owner", "fe.owner_id"),
+            ("viewer", "$1"),
+            ("grant", "clocks"),
+        ],
+    );
+    let goals = check(
+        GRANT_CHECK,
+        &[
+            ("owner", "fe.owner_id"),
+            ("viewer", "$1"),
+            ("grant", "goals"),
+        ],
+    );
     let sender_block = check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")]);
     format!(
-        "with owners as materialized (
-            select v.owner_id, v.clocks, v.goals
-            from connection_grant v
-            join connection c on c.id = v.connection_id and c.state = 'accepted'
-            where v.viewer_id = $1 and (v.clocks or v.goals) and {owner_block}
-        ),
-        top as materialized (
-            select f.id, f.created_at, 0 as src
-            from owners o join feed_item f on f.owner_id = o.owner_id
-            where f.visible and (f.created_at < $2 or (f.created_at = $2 and f.id < $3))
-              and ((f.kind = 'milestone' and o.clocks) or (f.kind <> 'milestone' and o.goals))
+        "with top as materialized (
+            select * from (
+                select f.id, f.created_at, 0 as src
+                from feed_entry fe
+                join feed_item f on f.id = fe.item_id
+                where fe.viewer_id = $1
+                  and (fe.created_at < $2 or (fe.created_at = $2 and fe.item_id < $3))
+                  and f.visible
+                  and ((f.kind = 'milestone' and {clocks}) or (f.kind <> 'milestone' and {goals}))
+                order by fe.created_at desc, fe.item_id desc
+                limit {limit}
+            ) mine
             union all
-            select e.id, e.created_at, 1
-            from encouragement e
-            where e.recipient_id = $1 and (e.created_at < $2 or (e.created_at = $2 and e.id < $3))
-              and {sender_block}
+            select * from (
+                select e.id, e.created_at, 1 as src
+                from encouragement e
+                where e.recipient_id = $1
+                  and (e.created_at < $2 or (e.created_at = $2 and e.id < $3))
+                  and {sender_block}
+                order by e.created_at desc, e.id desc
+                limit {limit}
+            ) sent_to_me
             order by 2 desc, 1 desc
             limit {limit}
         )"
@@ -137,8 +209,8 @@ pub const FEED_PAGE: i64 = 21;
 /// Rows the largest page reads.
 pub const FEED_MAX: i64 = 101;
 
-static FEED_SMALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| feed_sql(FEED_PAGE));
-static FEED_LARGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| feed_sql(FEED_MAX));
+static FEED_SMALL: LazyLock<String> = LazyLock::new(|| feed_sql(FEED_PAGE));
+static FEED_LARGE: LazyLock<String> = LazyLock::new(|| feed_sql(FEED_MAX));
 
 /// Shows or hides a goal's feed items (hidden while it is archived).
 pub async fn set_goal_visible(tx: &mut Tx, goal: GoalId, visible: bool) -> sqlx::Result<()> {
@@ -194,7 +266,7 @@ pub async fn insert_encouragement(
     e: &NewEncouragement<'_>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<MemberId>> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
         let circle = check(CIRCLE_CHECK, &[("a", "m.id"), ("b", "$2")]);
         let clocks = check(
             GRANT_CHECK,
@@ -256,7 +328,7 @@ pub async fn encouragements(
     received: bool,
     limit: i64,
 ) -> sqlx::Result<Vec<EncouragementRow>> {
-    static RECEIVED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    static RECEIVED: LazyLock<String> = LazyLock::new(|| {
         format!(
             "select e.id, s.handle as from_handle, r.handle as to_handle, e.body, e.about,
                 e.goal_id, e.created_at

@@ -436,10 +436,25 @@ async fn an_invite_connects_a_newcomer_with_the_chosen_sharing_once(b: Backend) 
         .post(
             "/api/v1/invites",
             &a,
-            json!({"relationship": "family", "note": "my sister", "grants": {"clocks": true}}),
+            json!({"relationship": "family", "note": "my sister",
+                   "grants": {"clocks": true, "goals": true}}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{invite}");
+    // Progress made before the invite is accepted reaches the feed after.
+    let (status, goal) = app
+        .post(
+            "/api/v1/goals",
+            &a,
+            json!({"title": "Call home", "cadence": "weekly"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{goal}");
+    let goal_id = goal["id"].as_str().unwrap();
+    let (status, _) = app
+        .post(&format!("/api/v1/goals/{goal_id}/progress"), &a, json!({}))
+        .await;
+    assert!(status.is_success());
     let url = invite["url"].as_str().unwrap();
     let token = url.rsplit('/').next().unwrap();
     assert_eq!(
@@ -476,6 +491,9 @@ async fn an_invite_connects_a_newcomer_with_the_chosen_sharing_once(b: Backend) 
     let (status, clocks) = app.get("/api/v1/members/river/clocks", &sister).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(clocks[0]["days"], 12);
+    let (status, feed) = app.get("/api/v1/feed", &sister).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(feed["items"][0]["goal_id"], goal_id, "{feed}");
     let other = app.member("cousin").await;
     let (status, body) = app
         .post(

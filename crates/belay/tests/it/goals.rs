@@ -1,9 +1,9 @@
 //! Goals, encouragement and the circle feed: cadence and progress, grants,
 //! and the feed agreeing with the detail views item by item.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp};
@@ -328,11 +328,92 @@ async fn whole_feed(app: &TestApp, token: &str, limit: usize) -> Vec<Value> {
     }
 }
 
+/// Walks each viewer's whole feed and compares it with the detail views
+/// both ways; returns how many items it checked and each viewer's feed.
+async fn feeds_agree_with_detail_views(
+    app: &TestApp,
+    tokens: &HashMap<&str, String>,
+    owners: &[&str],
+    viewers: &[&str],
+    goal_ids: &[(&str, String)],
+) -> (usize, HashMap<String, Vec<Value>>) {
+    let mut checked = 0;
+    let mut feeds = HashMap::new();
+    for v in viewers {
+        let t = &tokens[v];
+        let feed = whole_feed(app, t, 3).await;
+        // Feed -> detail: every item is visible in its detail view.
+        for item in &feed {
+            let h = item["handle"].as_str().unwrap();
+            match item["kind"].as_str().unwrap() {
+                "milestone" => {
+                    let (status, clocks) = app.get(&format!("/api/v1/members/{h}/clocks"), t).await;
+                    assert_eq!(
+                        status,
+                        StatusCode::OK,
+                        "{v} sees {item} in the feed but not {h}'s clocks"
+                    );
+                    assert!(!clocks.as_array().unwrap().is_empty());
+                }
+                "goal_progress" | "goal_completed" => {
+                    let gid = item["goal_id"].as_str().unwrap();
+                    let (status, _) = app.get(&format!("/api/v1/goals/{gid}"), t).await;
+                    assert_eq!(
+                        status,
+                        StatusCode::OK,
+                        "{v} sees {item} in the feed but not the goal"
+                    );
+                }
+                "encouragement" => {
+                    let (_, got) = app.get("/api/v1/encouragements", t).await;
+                    assert!(
+                        got.as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|e| e["id"] == item["id"]),
+                        "{item}"
+                    );
+                }
+                other => panic!("unknown kind {other}"),
+            }
+            checked += 1;
+        }
+        // Detail -> feed: every visible goal's progress and every visible
+        // milestone is in the feed.
+        for (o, gid) in goal_ids {
+            let visible = app.get(&format!("/api/v1/goals/{gid}"), t).await.0 == StatusCode::OK;
+            let in_feed = feed
+                .iter()
+                .any(|i| i["goal_id"] == gid.as_str() && i["kind"] == "goal_progress");
+            assert_eq!(
+                visible, in_feed,
+                "{v} / {o}'s goal {gid}: detail {visible}, feed {in_feed}"
+            );
+        }
+        for o in owners {
+            let visible =
+                app.get(&format!("/api/v1/members/{o}/clocks"), t).await.0 == StatusCode::OK;
+            let in_feed = feed
+                .iter()
+                .any(|i| i["kind"] == "milestone" && i["handle"] == *o);
+            assert_eq!(visible, in_feed, "{v} / {o}'s milestone");
+        }
+        feeds.insert((*v).to_owned(), feed);
+    }
+    (checked, feeds)
+}
+
+/// Whether a feed holds anything of `owner`'s of `kind`.
+fn has(feed: &[Value], owner: &str, kind: &str) -> bool {
+    feed.iter()
+        .any(|i| i["handle"] == owner && i["kind"] == kind)
+}
+
 async fn the_feed_agrees_with_the_detail_views(b: Backend) {
     let app = TestApp::spawn_roomy(b).await;
     let owners = ["ana", "ben", "cal"];
     let viewers = ["vic", "wes", "xia", "yan"];
-    let mut tokens = std::collections::HashMap::new();
+    let mut tokens = HashMap::new();
     for h in owners.iter().chain(&viewers) {
         tokens.insert(*h, app.member(h).await);
     }
@@ -372,10 +453,12 @@ async fn the_feed_agrees_with_the_detail_views(b: Backend) {
         ("cal", "xia", false, false),
         ("ana", "yan", true, true),
     ];
+    let mut connections = HashMap::new();
     for (o, v, clocks, goals) in pairs {
         let conn = app.connect(&tokens[v], o, &tokens[o], "peer").await;
         app.grant(&tokens[o], &conn, json!({"clocks": clocks, "goals": goals}))
             .await;
+        connections.insert((o, v), conn);
     }
     // Encouragement to vic from ana; yan blocks ana afterwards.
     app.post(
@@ -392,67 +475,8 @@ async fn the_feed_agrees_with_the_detail_views(b: Backend) {
     .await;
     app.post("/api/v1/blocks", &tokens["yan"], json!({"handle": "ana"}))
         .await;
-    let mut checked = 0;
-    for v in viewers {
-        let t = &tokens[v];
-        let feed = whole_feed(&app, t, 3).await;
-        // Feed -> detail: every item is visible in its detail view.
-        for item in &feed {
-            let h = item["handle"].as_str().unwrap();
-            match item["kind"].as_str().unwrap() {
-                "milestone" => {
-                    let (status, clocks) = app.get(&format!("/api/v1/members/{h}/clocks"), t).await;
-                    assert_eq!(
-                        status,
-                        StatusCode::OK,
-                        "{v} sees {item} in the feed but not {h}'s clocks"
-                    );
-                    assert!(!clocks.as_array().unwrap().is_empty());
-                }
-                "goal_progress" | "goal_completed" => {
-                    let gid = item["goal_id"].as_str().unwrap();
-                    let (status, _) = app.get(&format!("/api/v1/goals/{gid}"), t).await;
-                    assert_eq!(
-                        status,
-                        StatusCode::OK,
-                        "{v} sees {item} in the feed but not the goal"
-                    );
-                }
-                "encouragement" => {
-                    let (_, got) = app.get("/api/v1/encouragements", t).await;
-                    assert!(
-                        got.as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|e| e["id"] == item["id"]),
-                        "{item}"
-                    );
-                }
-                other => panic!("unknown kind {other}"),
-            }
-            checked += 1;
-        }
-        // Detail -> feed: every visible goal's progress and every visible
-        // milestone is in the feed.
-        for (o, gid) in &goal_ids {
-            let visible = app.get(&format!("/api/v1/goals/{gid}"), t).await.0 == StatusCode::OK;
-            let in_feed = feed
-                .iter()
-                .any(|i| i["goal_id"] == gid.as_str() && i["kind"] == "goal_progress");
-            assert_eq!(
-                visible, in_feed,
-                "{v} / {o}'s goal {gid}: detail {visible}, feed {in_feed}"
-            );
-        }
-        for o in owners {
-            let visible =
-                app.get(&format!("/api/v1/members/{o}/clocks"), t).await.0 == StatusCode::OK;
-            let in_feed = feed
-                .iter()
-                .any(|i| i["kind"] == "milestone" && i["handle"] == o);
-            assert_eq!(visible, in_feed, "{v} / {o}'s milestone");
-        }
-    }
+    let (checked, feeds) =
+        feeds_agree_with_detail_views(&app, &tokens, &owners, &viewers, &goal_ids).await;
     assert!(
         checked >= 10,
         "the scenario must exercise the feed ({checked} items)"
@@ -470,8 +494,59 @@ async fn the_feed_agrees_with_the_detail_views(b: Backend) {
             .any(|i| i["text"].as_str().unwrap().contains("Swim")),
         "archived goals stay private"
     );
-    let yan = whole_feed(&app, &tokens["yan"], 50).await;
-    assert!(yan.is_empty(), "a block hides everything from ana: {yan:?}");
+    assert!(
+        feeds["yan"].is_empty(),
+        "a block hides everything from ana: {:?}",
+        feeds["yan"]
+    );
+    assert!(has(&feeds["wes"], "ben", "goal_progress"));
+    assert!(!has(&feeds["xia"], "cal", "milestone"));
+
+    // Sharing changes after the items were written: ana takes back vic's
+    // goals, ben ends his connection with wes, cal starts sharing with xia.
+    app.grant(
+        &tokens["ana"],
+        &connections[&("ana", "vic")],
+        json!({"goals": false}),
+    )
+    .await;
+    let (status, body) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/connections/{}", connections[&("ben", "wes")]),
+            Some(&tokens["ben"]),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    app.grant(
+        &tokens["cal"],
+        &connections[&("cal", "xia")],
+        json!({"clocks": true, "goals": true}),
+    )
+    .await;
+    let (checked, feeds) =
+        feeds_agree_with_detail_views(&app, &tokens, &owners, &viewers, &goal_ids).await;
+    assert!(checked >= 10, "{checked} items");
+    assert!(has(&feeds["vic"], "ana", "milestone"));
+    assert!(
+        !has(&feeds["vic"], "ana", "goal_progress"),
+        "goals taken back"
+    );
+    assert!(!has(&feeds["wes"], "ben", "milestone"), "connection ended");
+    assert!(has(&feeds["xia"], "cal", "milestone"), "shared later");
+    assert!(has(&feeds["xia"], "cal", "goal_completed"), "shared later");
+
+    // A feed entry is a copy, never a permission: a grant taken back behind
+    // the feed's back (no entries removed) still hides the items.
+    let entries = app
+        .scalar("select count(*) from feed_entry fe join member m on m.id = fe.viewer_id where m.handle = 'xia'")
+        .await;
+    assert!(entries > 0);
+    app.exec("update connection_grant set clocks = false, goals = false where viewer_id = (select id from member where handle = 'xia')")
+        .await;
+    assert!(whole_feed(&app, &tokens["xia"], 3).await.is_empty());
+    feeds_agree_with_detail_views(&app, &tokens, &owners, &viewers, &goal_ids).await;
 }
 
 async fn the_feed_pages_without_gaps_or_repeats(b: Backend) {

@@ -781,6 +781,10 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
             "derived from clocks and goal progress, which are exported",
         ),
         (
+            "feed_entry",
+            "an index of the feed items my grants showed others",
+        ),
+        (
             "reach_out_step",
             "the ladder's schedule; who was asked is in reach_out_asked",
         ),
