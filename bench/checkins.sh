@@ -10,6 +10,7 @@
 #
 #   bench/checkins.sh
 #   MEMBERS=2000 CHECKINS=30 DURATION=5s bench/checkins.sh
+#   BELAY_BIN=/tmp/belay-before MEMBERS=2000 bench/checkins.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,9 @@ BASE="http://127.0.0.1:$PORT"
 OUT=bench/out
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release --quiet --bin belay
-BIN=target/release/belay
+# BELAY_BIN: a binary built before, to compare two builds on one machine.
+if [ -z "${BELAY_BIN:-}" ]; then cargo build --release --quiet --bin belay; fi
+BIN=${BELAY_BIN:-target/release/belay}
 SERVER=0
 DATA=$(mktemp -d)
 RAW=$(mktemp -d)

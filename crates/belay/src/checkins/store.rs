@@ -1,6 +1,8 @@
 //! Check-in SQL. Every query names the member whose check-ins it reads;
 //! another member's are reached only through the grant check, in the query.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::model::Valid;
@@ -24,56 +26,94 @@ pub struct CheckinRow {
 const COLUMNS: &str =
     "local_date, mood, craving, sleep_hours, triggers, gratitude, note, updated_at";
 
-/// Writes the day's check-in in one statement. Returns whether it is the
-/// day's first (its revision is 0).
-pub async fn upsert(
+/// What saving a check-in found: whether it is the day's first, and the
+/// member's latest check-ins as `(date, mood, craving)`, newest first, up to
+/// [`STREAK_READ`]: enough for the risk rules and the streaks.
+pub struct Saved {
+    pub created: bool,
+    pub recent: Vec<(NaiveDate, i32, i32)>,
+}
+
+const UPSERT: &str = "insert into checkin (member_id, local_date, mood, craving, sleep_hours,
+        triggers, gratitude, note, revision, created_at, updated_at)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)
+    on conflict (member_id, local_date) do update set mood = excluded.mood,
+        craving = excluded.craving, sleep_hours = excluded.sleep_hours,
+        triggers = excluded.triggers, gratitude = excluded.gratitude,
+        note = excluded.note, revision = checkin.revision + 1,
+        updated_at = excluded.updated_at";
+
+/// The latest check-ins after [`UPSERT`], with each one's revision (the
+/// day's is 0 if this save created it). The limit is written into the
+/// statement (see `docs/DATABASE.md`).
+static RECENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select local_date, mood, craving, revision from checkin where member_id = $1
+        order by local_date desc limit {STREAK_READ}"
+    )
+});
+
+/// Writes the day's check-in and reads the latest ones back. SQLite takes
+/// both statements in one call to its writer's thread (each call is a
+/// hand-off to that thread while the one writer is held; `BENCHMARKS.md`,
+/// issue 6); PostgreSQL can't prepare two statements at once and runs them
+/// one after the other.
+pub async fn save(
     tx: &mut Tx,
     member: MemberId,
     day: NaiveDate,
     c: &Valid,
     now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    const SQL: &str = "insert into checkin (member_id, local_date, mood, craving, sleep_hours,
-            triggers, gratitude, note, revision, created_at, updated_at)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)
-        on conflict (member_id, local_date) do update set mood = excluded.mood,
-            craving = excluded.craving, sleep_hours = excluded.sleep_hours,
-            triggers = excluded.triggers, gratitude = excluded.gratitude,
-            note = excluded.note, revision = checkin.revision + 1,
-            updated_at = excluded.updated_at
-        returning revision";
+) -> sqlx::Result<Saved> {
+    static BOTH: LazyLock<String> = LazyLock::new(|| format!("{UPSERT}; {};", *RECENT));
     let triggers = c.triggers.join(",");
-    let revision: i32 = on_tx!(tx, |x| sqlx::query_scalar(SQL)
-        .bind(member)
-        .bind(day)
-        .bind(c.mood)
-        .bind(c.craving)
-        .bind(c.sleep_hours)
-        .bind(&triggers)
-        .bind(&c.gratitude)
-        .bind(&c.note)
-        .bind(now)
-        .fetch_one(x)
-        .await)?;
-    Ok(revision == 0)
+    let rows: Vec<(NaiveDate, i32, i32, i32)> = match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_as(BOTH.as_str())
+                .bind(member)
+                .bind(day)
+                .bind(c.mood)
+                .bind(c.craving)
+                .bind(c.sleep_hours)
+                .bind(&triggers)
+                .bind(&c.gratitude)
+                .bind(&c.note)
+                .bind(now)
+                .fetch_all(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            sqlx::query(UPSERT)
+                .bind(member)
+                .bind(day)
+                .bind(c.mood)
+                .bind(c.craving)
+                .bind(c.sleep_hours)
+                .bind(&triggers)
+                .bind(&c.gratitude)
+                .bind(&c.note)
+                .bind(now)
+                .execute(&mut **t)
+                .await?;
+            sqlx::query_as(RECENT.as_str())
+                .bind(member)
+                .fetch_all(&mut **t)
+                .await?
+        }
+    };
+    let created = rows
+        .iter()
+        .any(|&(date, _, _, revision)| date == day && revision == 0);
+    Ok(Saved {
+        created,
+        recent: rows
+            .into_iter()
+            .map(|(date, mood, craving, _)| (date, mood, craving))
+            .collect(),
+    })
 }
 
-/// A member's latest check-ins as `(date, mood, craving)`, newest first, up
-/// to [`STREAK_READ`]: enough for the risk rules and the streaks in one read.
-pub async fn recent_in_tx(
-    tx: &mut Tx,
-    member: MemberId,
-) -> sqlx::Result<Vec<(NaiveDate, i32, i32)>> {
-    const SQL: &str = "select local_date, mood, craving from checkin where member_id = $1
-        order by local_date desc limit $2";
-    on_tx!(tx, |x| sqlx::query_as(SQL)
-        .bind(member)
-        .bind(STREAK_READ)
-        .fetch_all(x)
-        .await)
-}
-
-static SINCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+static SINCE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "select {COLUMNS} from checkin where member_id = $1 and local_date >= $2
         order by local_date desc"
