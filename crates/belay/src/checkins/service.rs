@@ -125,7 +125,8 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
     let now = state.clock.now();
     let today = local_today(now, member.time_zone);
     let mut tx = state.db.begin_write().await?;
-    let store::Saved { created, recent } = store::save(&mut tx, member.id, today, &valid, now).await?;
+    let store::Saved { created, recent } =
+        store::save(&mut tx, member.id, today, &valid, now).await?;
     let mut announce = Vec::new();
     let mut signals = Vec::new();
     for (rule, episode) in risk::on_save(today, &recent) {

@@ -119,7 +119,7 @@ fn newest() -> (DateTime<Utc>, Uuid) {
 }
 
 /// Checks a page request: the cursor to read before, and the page size.
-fn page_request(
+pub(crate) fn page_request(
     before: Option<&str>,
     limit: Option<i64>,
 ) -> AppResult<((DateTime<Utc>, Uuid), i64)> {
@@ -140,7 +140,7 @@ fn page_request(
 }
 
 /// A page from up to `limit + 1` rows, newest first.
-fn page_of(rows: Vec<FeedRow>, limit: i64) -> FeedPage {
+pub(crate) fn page_of(rows: Vec<FeedRow>, limit: i64) -> FeedPage {
     let more = rows.len() as i64 > limit;
     let items: Vec<FeedItem> = rows.into_iter().take(limit as usize).map(item).collect();
     let next = if more {

@@ -131,9 +131,17 @@ pub struct FeedRow {
 /// statement whose LIMIT is a bound parameter whenever it is rebound), so
 /// there are two: a default page and the largest; callers trim.
 fn feed_sql(limit: i64) -> String {
+    feed_sql_at(limit, ["$2", "$3"])
+}
+
+/// [`feed_sql`] with the cursor at other placeholders, for a statement that
+/// runs beside others in one call (the home page's).
+pub fn feed_sql_at(limit: i64, cursor: [&str; 2]) -> String {
     format!(
         "{} select * from ({}) items order by created_at desc, id desc",
-        feed_ctes(limit),
+        feed_ctes(limit)
+            .replace("$2", cursor[0])
+            .replace("$3", cursor[1]),
         FEED_ROWS
     )
 }

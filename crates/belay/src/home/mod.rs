@@ -18,7 +18,6 @@ use crate::{
     feed::{self, FeedPage},
     notices::{Notice, NoticeRow},
     time::local_today,
-    web::error::AppError,
     web::page::{Layout, PageResult, render},
 };
 
@@ -60,11 +59,15 @@ async fn home_page(
         });
     };
     let now = state.clock.now();
-    let rows = store::home_rows(
+    // A stale or mangled cursor shows the first page rather than an error.
+    let (before, limit) = feed::service::page_request(before.as_deref(), None)
+        .or_else(|_| feed::service::page_request(None, None))?;
+    let (rows, feed_rows) = store::home_rows(
         &state.db,
         member.id,
         now - chrono::Duration::days(2),
         now - chrono::Duration::hours(crate::checkins::service::BANNER_HOURS),
+        before,
     )
     .await?;
     let today = local_today(now, member.time_zone);
@@ -103,11 +106,7 @@ async fn home_page(
         layout: visitor.layout("Home"),
         handle: member.handle.clone(),
         banner: Banner::of(signals),
-        // A stale or mangled cursor shows the first page rather than an error.
-        feed: match feed::service::feed(&state, member, before.as_deref(), None).await {
-            Err(AppError::Validation(_)) => feed::service::feed(&state, member, None, None).await?,
-            other => other?,
-        },
+        feed: feed::service::page_of(feed_rows, limit),
         clocks,
         notices,
     })

@@ -1,15 +1,19 @@
-//! The start page's first query: a member's clocks, their recent unread
-//! notices and any recent risk signal (for the banner) in a single round
-//! trip (the circle feed is the second) (each query is a hop to a database
-//! thread, and this page is the one members open most).
+//! The start page's reads: a member's clocks, their recent unread notices
+//! and any recent risk signal (for the banner) in one statement, and the
+//! circle feed's page in another, both in one round trip on SQLite (each
+//! call is a hop to a database thread and back, which costs more than the
+//! queries, and this page is the one members open most).
+
+use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::types::Json;
+use sqlx::{FromRow, Row, types::Json};
 use uuid::Uuid;
 
 use crate::{
     accounts::MemberId,
     db::{Db, on_db},
+    feed::store::{self as feed_store, FeedRow},
 };
 
 /// One row of the union: a clock (`item = 'clock'`), a notice, or a risk
@@ -26,14 +30,55 @@ pub struct HomeRow {
     pub payload: Option<Json<serde_json::Value>>,
 }
 
+/// The home rows ([`HOME_SQL`]) and up to [`feed_store::FEED_PAGE`] rows of the
+/// member's feed before `before`.
 pub async fn home_rows(
     db: &Db,
     member: MemberId,
     notices_since: DateTime<Utc>,
     signals_since: DateTime<Utc>,
-) -> sqlx::Result<Vec<HomeRow>> {
-    const SQL: &str =
-        "select 'clock' as item, c.id as id, c.label as text, c.started_on as started_on,
+    before: (DateTime<Utc>, Uuid),
+) -> sqlx::Result<(Vec<HomeRow>, Vec<FeedRow>)> {
+    let Db::Sqlite(sqlite) = db else {
+        let home = on_db!(db, |p| sqlx::query_as(HOME_SQL)
+            .bind(member)
+            .bind(notices_since)
+            .bind(signals_since)
+            .fetch_all(p)
+            .await)?;
+        let feed = feed_store::feed(db, member, before, feed_store::FEED_PAGE).await?;
+        return Ok((home, feed));
+    };
+    // Rows of the first statement have `item`; the feed's have `handle`.
+    static BOTH: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{HOME_SQL}; {};",
+            feed_store::feed_sql_at(feed_store::FEED_PAGE, ["$4", "$5"])
+        )
+    });
+    let rows = sqlx::query(BOTH.as_str())
+        .bind(member)
+        .bind(notices_since)
+        .bind(signals_since)
+        .bind(before.0)
+        .bind(before.1)
+        .fetch_all(&sqlite.read)
+        .await?;
+    let (mut home, mut feed) = (Vec::new(), Vec::new());
+    for row in &rows {
+        if row.try_column("item").is_ok() {
+            home.push(HomeRow::from_row(row)?);
+        } else {
+            feed.push(FeedRow::from_row(row)?);
+        }
+    }
+    Ok((home, feed))
+}
+
+/// A member's clocks (`$1`), their unread notices since `$2` (the newest
+/// three) and risk signals since `$3`.
+const HOME_SQL: &str =
+    "select 'clock' as item, c.id as id, c.label as text, c.started_on as started_on,
             c.created_at as created_at,
             (select count(*) from clock_reset r where r.clock_id = c.id) as resets,
             null as payload
@@ -47,10 +92,3 @@ pub async fn home_rows(
         select 'signal', s.member_id, s.rule, null, s.fired_at,
             case when s.nudged then 1 else 0 end, null
         from risk_signal s where s.member_id = $1 and s.fired_at >= $3";
-    on_db!(db, |p| sqlx::query_as(SQL)
-        .bind(member)
-        .bind(notices_since)
-        .bind(signals_since)
-        .fetch_all(p)
-        .await)
-}

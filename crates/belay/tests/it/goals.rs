@@ -15,6 +15,7 @@ backend_tests!(
     encouragement_needs_a_connection_and_a_visible_subject,
     the_feed_agrees_with_the_detail_views,
     the_feed_pages_without_gaps_or_repeats,
+    the_home_page_shows_the_feed_a_page_at_a_time,
     goal_and_encouragement_pages_work_without_javascript,
 );
 
@@ -581,6 +582,58 @@ async fn the_feed_pages_without_gaps_or_repeats(b: Backend) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{bad}"
         );
+    }
+}
+
+/// The home page reads its clocks and notices and the feed's page together
+/// (one call on SQLite): each part must still be there, the "Older" link
+/// must walk the feed, and a mangled cursor shows the first page.
+async fn the_home_page_shows_the_feed_a_page_at_a_time(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let owner = app.member("owner").await;
+    let viewer = app.member("viewer").await;
+    app.clock_days_ago(&viewer, "alcohol", 3).await;
+    let conn = app.connect(&viewer, "owner", &owner, "peer").await;
+    app.grant(&owner, &conn, json!({"goals": true})).await;
+    let g = goal(&app, &owner, json!({"title": "Walk", "cadence": "daily"})).await;
+    for _ in 0..23 {
+        progress(&app, &owner, &id(&g)).await;
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    app.post(
+        "/api/v1/encouragements",
+        &owner,
+        json!({"to": "viewer", "body": "Glad you are here"}),
+    )
+    .await;
+    let browser = crate::support::browser::Browser::new(&app);
+    browser
+        .log_in("viewer", crate::support::app::PASSWORD)
+        .await;
+    let home = browser.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.html.contains("alcohol"), "the clocks are there");
+    assert!(home.html.contains("Glad you are here"), "newest first");
+    assert!(home.html.contains("(23 so far)"));
+    assert!(!home.html.contains("(3 so far)"), "20 to a page");
+    let older = home
+        .html
+        .split("href=\"/?before=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an Older link")
+        .to_owned();
+    let page2 = browser.get(&format!("/?before={older}")).await;
+    assert_eq!(page2.status, StatusCode::OK);
+    assert!(page2.html.contains("(3 so far)"));
+    assert!(page2.html.contains("(1 so far)"));
+    assert!(!page2.html.contains("(23 so far)"));
+    assert!(!page2.html.contains("/?before="), "the last page");
+    assert!(page2.html.contains("alcohol"));
+    for bad in ["garbage", "1_notauuid", ""] {
+        let page = browser.get(&format!("/?before={bad}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{bad}");
+        assert!(page.html.contains("(23 so far)"), "{bad}: the first page");
     }
 }
 
