@@ -52,6 +52,7 @@ pub async fn record(
         .await
         .map(|r| r.rows_affected()))?;
     if recorded == 1 {
+        lock_owners(tx, &[owner]).await?;
         static FAN_OUT: LazyLock<String> = LazyLock::new(|| fill_sql("f.dedupe_key = $1"));
         let sql: &'static str = FAN_OUT.as_str();
         on_tx!(tx, |x| sqlx::query(sql)
@@ -59,6 +60,27 @@ pub async fn record(
             .execute(x)
             .await
             .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, takes each owner's feed lock (a transaction-scoped
+/// advisory lock, in id order) before their entries are written: a fan-out
+/// and a refill of the same owner running at once would otherwise each miss
+/// what the other has not committed (a new item, a new grant), and the item
+/// would never reach that viewer's feed. An advisory lock, not a row lock:
+/// inserts that reference a member hold a key-share lock on its row, and
+/// two such transactions asking for the row itself would deadlock. SQLite's
+/// one writer already runs them one after the other.
+async fn lock_owners(tx: &mut Tx, owners: &[MemberId]) -> sqlx::Result<()> {
+    const SQL: &str = "select pg_advisory_xact_lock(hashtextextended('feed:' || $1::text, 0))";
+    if let Tx::Postgres(t) = tx {
+        let mut ids: Vec<Uuid> = owners.iter().map(|m| m.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            sqlx::query(SQL).bind(id).execute(&mut **t).await?;
+        }
     }
     Ok(())
 }
@@ -85,6 +107,7 @@ fn fill_sql(which: &str) -> String {
 /// now, both ways: call it in the transaction that accepts or ends a
 /// connection or changes what one shares with the other.
 pub async fn refill_pair(tx: &mut Tx, a: MemberId, b: MemberId) -> sqlx::Result<()> {
+    lock_owners(tx, &[a, b]).await?;
     const CLEAR: &str = "delete from feed_entry where viewer_id = $2 and owner_id = $1";
     static FILL: LazyLock<String> =
         LazyLock::new(|| fill_sql("f.owner_id = $1 and v.viewer_id = $2"));

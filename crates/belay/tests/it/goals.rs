@@ -16,6 +16,7 @@ backend_tests!(
     the_feed_agrees_with_the_detail_views,
     the_feed_pages_without_gaps_or_repeats,
     the_home_page_shows_the_feed_a_page_at_a_time,
+    an_item_and_a_grant_written_at_once_still_meet,
     goal_and_encouragement_pages_work_without_javascript,
 );
 
@@ -635,6 +636,51 @@ async fn the_home_page_shows_the_feed_a_page_at_a_time(b: Backend) {
         assert_eq!(page.status, StatusCode::OK, "{bad}");
         assert!(page.html.contains("(23 so far)"), "{bad}: the first page");
     }
+}
+
+/// An owner's new item and a new grant of theirs, written by two
+/// transactions at once, still meet: the item reaches the viewer's feed
+/// (each would otherwise miss what the other had not committed yet).
+async fn an_item_and_a_grant_written_at_once_still_meet(b: Backend) {
+    use belay::{
+        feed::store::{Subject, record},
+        time::Clock,
+    };
+    let app = TestApp::spawn(b).await;
+    let owner = app.member("owner").await;
+    let viewer = app.member("viewer").await;
+    let conn = app.connect(&viewer, "owner", &owner, "peer").await;
+    let g = goal(&app, &owner, json!({"title": "Walk", "cadence": "daily"})).await;
+    let goal_id = belay::goals::model::GoalId(uuid::Uuid::parse_str(&id(&g)).unwrap());
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let owner_id = belay::circle::store::member_id(&mut tx, "owner")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = app.clock.now();
+    record(
+        &mut tx,
+        owner_id,
+        Subject::GoalProgress(goal_id),
+        "1 so far",
+        "race:walk:1",
+        now,
+    )
+    .await
+    .unwrap();
+    // The grant is asked for while the item is not committed; the item
+    // commits a moment later.
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.commit().await.unwrap();
+    };
+    tokio::join!(app.grant(&owner, &conn, json!({"goals": true})), commit);
+    let feed = whole_feed(&app, &viewer, 20).await;
+    assert!(
+        feed.iter()
+            .any(|i| i["kind"] == "goal_progress" && i["goal_id"] == id(&g).as_str()),
+        "{feed:?}"
+    );
 }
 
 async fn goal_and_encouragement_pages_work_without_javascript(b: Backend) {
