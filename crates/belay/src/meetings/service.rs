@@ -370,7 +370,7 @@ pub async fn of_access(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ex = exceptions_by_meeting(state).await?;
+    let ex = exceptions_by_meeting(state, None).await?;
     let now = state.clock.now();
     Ok(rows
         .iter()
@@ -387,14 +387,43 @@ pub async fn of_access(
         .collect())
 }
 
-async fn exceptions_by_meeting(state: &AppState) -> AppResult<HashMap<Uuid, Vec<Exception>>> {
+/// Every meeting's cancelled and moved occurrences from 400 days back, by
+/// meeting. Changing one touches its meeting, which changes the meetings'
+/// version (`version`, or read here if the caller has none), so the map is
+/// read again only when that or the day changes: a finder miss or a group
+/// page no longer reads every exception on the instance.
+async fn exceptions_by_meeting(state: &AppState, version: Option<&str>) -> AppResult<Exceptions> {
+    let version = match version {
+        Some(v) => v.to_owned(),
+        None => store::feed_version(&state.db).await?,
+    };
     let from = state.clock.now().date_naive() - Duration::days(400);
+    let cached = state
+        .meetings
+        .exceptions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(v, f, _)| *v == version && *f == from)
+        .map(|(_, _, ex)| ex.clone());
+    if let Some(ex) = cached {
+        return Ok(ex);
+    }
     let mut map: HashMap<Uuid, Vec<Exception>> = HashMap::new();
     for r in store::exceptions_from(&state.db, from).await? {
         map.entry(r.meeting_id).or_default().push(r.exception());
     }
-    Ok(map)
+    let ex = Arc::new(map);
+    *state
+        .meetings
+        .exceptions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some((version, from, ex.clone()));
+    Ok(ex)
 }
+
+/// Exceptions by meeting, as [`exceptions_by_meeting`] keeps them.
+type Exceptions = Arc<HashMap<Uuid, Vec<Exception>>>;
 
 // ---- the finder -------------------------------------------------------------
 
@@ -630,7 +659,7 @@ pub async fn find_meetings(
         key: &key,
         lead,
     };
-    let worked_out = work_out(state, &f, tz, now).await;
+    let worked_out = work_out(state, &f, &version, tz, now).await;
     // The lock is let go at the end of this block, before `_leading` (which
     // takes it again) can be dropped.
     let evicted = {
@@ -667,12 +696,13 @@ pub async fn find_meetings(
 async fn work_out(
     state: &AppState,
     f: &Filter,
+    version: &str,
     tz: Option<Tz>,
     now: DateTime<Utc>,
 ) -> AppResult<Arc<Found>> {
     let rows = store::find(&state.db, f).await?;
     let more = rows.len() >= 200;
-    let ex = exceptions_by_meeting(state).await?;
+    let ex = exceptions_by_meeting(state, Some(version)).await?;
     let state = state.clone();
     off_the_runtime(move || {
         let meetings = rows
@@ -807,14 +837,14 @@ async fn soon(state: &AppState, now: DateTime<Utc>) -> AppResult<Soon> {
     }
     candidates.sort_by(|a, b| a.slug.cmp(&b.slug));
     candidates.dedup_by(|a, b| a.slug == b.slug);
-    let mut ex = exceptions_by_meeting(state).await?;
+    let ex = exceptions_by_meeting(state, None).await?;
     // Thousands of schedules worked through their zones: off the async
     // workers, so the requests served meanwhile don't wait behind it.
     off_the_runtime(move || {
         let mut out = Vec::new();
         for m in candidates {
             let Some(s) = m.schedule() else { continue };
-            let e = ex.remove(&m.id).unwrap_or_default();
+            let e = ex.get(&m.id).cloned().unwrap_or_default();
             if let Some(o) = model::upcoming(&s, &e, now, 3)
                 .into_iter()
                 .find(|o| !o.cancelled)
@@ -857,11 +887,11 @@ pub async fn group_ics(
 }
 
 async fn calendar(state: &AppState, name: &str, rows: Vec<MeetingRow>) -> AppResult<String> {
-    let mut ex = exceptions_by_meeting(state).await?;
+    let ex = exceptions_by_meeting(state, None).await?;
     let pairs: Vec<(MeetingRow, Vec<Exception>)> = rows
         .into_iter()
         .map(|m| {
-            let e = ex.remove(&m.id).unwrap_or_default();
+            let e = ex.get(&m.id).cloned().unwrap_or_default();
             (m, e)
         })
         .collect();
@@ -1035,6 +1065,7 @@ impl MeetingCache {
         *self.feed.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.now.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.finder.lock().unwrap_or_else(|e| e.into_inner()) = FinderCache::default();
+        *self.exceptions.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
@@ -1052,6 +1083,9 @@ pub struct MeetingCache {
     refresh: tokio::sync::Mutex<()>,
     /// Finder answers of this minute.
     finder: Mutex<FinderCache>,
+    /// (version, first day, exceptions by meeting): see
+    /// [`exceptions_by_meeting`].
+    exceptions: Mutex<Option<(String, NaiveDate, Exceptions)>>,
 }
 
 #[cfg(test)]

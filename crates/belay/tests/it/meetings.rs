@@ -349,6 +349,39 @@ async fn one_occurrence_cancelled_or_moved(b: Backend) {
         3,
         "every change bumps SEQUENCE"
     );
+    // Another instance on the same database cancels it again: the
+    // exceptions this one keeps in memory give way (the meetings' version
+    // moved), with no word from that instance.
+    let exdate = "EXDATE;TZID=America/Chicago:20261126T190000\r\n";
+    let ics = ics_of(&app, &format!("/groups/{g}/meetings.ics")).await;
+    assert!(!ics.contains(exdate), "{ics}");
+    let filter = belay::meetings::store::Filter {
+        after: "00:00".into(),
+        before: "24:00".into(),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        ..Default::default()
+    };
+    let row = belay::meetings::store::find_all(&app.state.db, &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.slug == slug)
+        .unwrap();
+    app.clock.advance(chrono::Duration::minutes(1));
+    let cancel = belay::meetings::model::Exception {
+        on_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        cancelled: true,
+        moved: None,
+        note: String::new(),
+    };
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let now = belay::time::Clock::now(&*app.clock);
+    belay::meetings::store::set_exception(&mut tx, row.id, &cancel, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let ics = ics_of(&app, &format!("/groups/{g}/meetings.ics")).await;
+    assert!(ics.contains(exdate), "{ics}");
 }
 
 async fn the_finder_filters_public_meetings(b: Backend) {
