@@ -67,9 +67,10 @@ pub async fn save(
 ) -> sqlx::Result<Saved> {
     static BOTH: LazyLock<String> = LazyLock::new(|| format!("{UPSERT}; {};", *RECENT));
     let triggers = c.triggers.join(",");
-    let rows: Vec<(NaiveDate, i32, i32, i32)> = match tx {
-        Tx::Sqlite(t) => {
-            sqlx::query_as(BOTH.as_str())
+    // The upsert's nine values, bound the same way on either backend.
+    macro_rules! with_values {
+        ($query:expr) => {
+            $query
                 .bind(member)
                 .bind(day)
                 .bind(c.mood)
@@ -79,22 +80,16 @@ pub async fn save(
                 .bind(&c.gratitude)
                 .bind(&c.note)
                 .bind(now)
+        };
+    }
+    let rows: Vec<(NaiveDate, i32, i32, i32)> = match tx {
+        Tx::Sqlite(t) => {
+            with_values!(sqlx::query_as(BOTH.as_str()))
                 .fetch_all(&mut **t)
                 .await?
         }
         Tx::Postgres(t) => {
-            sqlx::query(UPSERT)
-                .bind(member)
-                .bind(day)
-                .bind(c.mood)
-                .bind(c.craving)
-                .bind(c.sleep_hours)
-                .bind(&triggers)
-                .bind(&c.gratitude)
-                .bind(&c.note)
-                .bind(now)
-                .execute(&mut **t)
-                .await?;
+            with_values!(sqlx::query(UPSERT)).execute(&mut **t).await?;
             sqlx::query_as(RECENT.as_str())
                 .bind(member)
                 .fetch_all(&mut **t)
