@@ -88,14 +88,22 @@ pub struct Meeting {
     pub url: String,
 }
 
-/// "Mon 7 Dec, 19:00" in `tz`.
+/// "Mon 7 Dec, 19:00" in `tz`. The format is parsed once, not per label
+/// (a finder page makes hundreds).
 pub fn local_label(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string()
+    use chrono::format::{Item, StrftimeItems};
+    static ITEMS: std::sync::LazyLock<Vec<Item<'static>>> =
+        std::sync::LazyLock::new(|| StrftimeItems::new("%a %-d %b, %H:%M").collect());
+    at.with_timezone(&tz)
+        .format_with_items(ITEMS.iter())
+        .to_string()
 }
 
+/// Takes the row, so its strings move into the view (a finder page is up
+/// to 200 of them).
 pub fn view(
     state: &AppState,
-    m: &MeetingRow,
+    m: MeetingRow,
     ex: &[Exception],
     viewer_tz: Option<Tz>,
     now: DateTime<Utc>,
@@ -132,48 +140,52 @@ pub fn view(
             )
         })
         .unwrap_or_default();
+    let online = !m.conference_url.is_empty() || !m.conference_phone.is_empty();
+    let in_person = !m.formatted_address.is_empty() && !m.approximate;
+    let url = format!(
+        "{}/meetings/{}",
+        state.config.base_url.as_str().trim_end_matches('/'),
+        m.slug
+    );
+    let types = model::types_of(&m.types)
+        .into_iter()
+        .map(|c| TypeView {
+            name: model::type_name(&c).unwrap_or_default().to_owned(),
+            code: c,
+        })
+        .collect();
     Meeting {
-        slug: m.slug.clone(),
-        name: m.name.clone(),
-        group: m.group_slug.clone(),
-        group_name: m.group_name.clone(),
-        frequency: m.frequency.clone(),
+        slug: m.slug,
+        name: m.name,
+        group: m.group_slug,
+        group_name: m.group_name,
+        frequency: m.frequency,
         days: day_list(u8::try_from(m.days).unwrap_or(0)),
         month_week: m.month_week,
         starts_on: m.starts_on,
         ends_on: m.ends_on,
-        start_time: m.start_time.clone(),
-        end_time: m.end_time.clone(),
-        time_zone: m.time_zone.clone(),
+        start_time: m.start_time,
+        end_time: m.end_time,
+        time_zone: m.time_zone,
         schedule: described,
-        location: m.location.clone(),
-        formatted_address: m.formatted_address.clone(),
-        location_notes: m.location_notes.clone(),
+        location: m.location,
+        formatted_address: m.formatted_address,
+        location_notes: m.location_notes,
         approximate: m.approximate,
         latitude: m.latitude,
         longitude: m.longitude,
-        region: m.region.clone(),
-        conference_url: m.conference_url.clone(),
-        conference_url_notes: m.conference_url_notes.clone(),
-        conference_phone: m.conference_phone.clone(),
-        conference_phone_notes: m.conference_phone_notes.clone(),
-        types: model::types_of(&m.types)
-            .into_iter()
-            .map(|c| TypeView {
-                name: model::type_name(&c).unwrap_or_default().to_owned(),
-                code: c,
-            })
-            .collect(),
-        notes: m.notes.clone(),
+        region: m.region,
+        conference_url: m.conference_url,
+        conference_url_notes: m.conference_url_notes,
+        conference_phone: m.conference_phone,
+        conference_phone_notes: m.conference_phone_notes,
+        types,
+        notes: m.notes,
         active: m.active,
-        online: !m.conference_url.is_empty() || !m.conference_phone.is_empty(),
-        in_person: !m.formatted_address.is_empty() && !m.approximate,
+        online,
+        in_person,
         next,
-        url: format!(
-            "{}/meetings/{}",
-            state.config.base_url.as_str().trim_end_matches('/'),
-            m.slug
-        ),
+        url,
     }
 }
 
@@ -231,7 +243,7 @@ async fn exceptions(state: &AppState, meeting: Uuid) -> AppResult<Vec<Exception>
 pub async fn get(state: &AppState, me: Option<&AuthMember>, slug: &str) -> AppResult<Meeting> {
     let m = find(state, me.map(|m| m.id), slug).await?;
     let ex = exceptions(state, m.id).await?;
-    Ok(view(state, &m, &ex, zone_of(me), state.clock.now(), 6))
+    Ok(view(state, m, &ex, zone_of(me), state.clock.now(), 6))
 }
 
 /// The group's organisers and moderators may change its meetings.
@@ -373,16 +385,10 @@ pub async fn of_access(
     let ex = exceptions_by_meeting(state, None).await?;
     let now = state.clock.now();
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|m| {
-            view(
-                state,
-                m,
-                ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
-                zone_of(me),
-                now,
-                3,
-            )
+            let ex = ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
+            view(state, m, ex, zone_of(me), now, 3)
         })
         .collect())
 }
@@ -706,16 +712,10 @@ async fn work_out(
     let state = state.clone();
     off_the_runtime(move || {
         let meetings = rows
-            .iter()
+            .into_iter()
             .map(|m| {
-                view(
-                    &state,
-                    m,
-                    ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]),
-                    tz,
-                    now,
-                    1,
-                )
+                let ex = ex.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
+                view(&state, m, ex, tz, now, 1)
             })
             .collect();
         let result = FinderResult { meetings, more };
@@ -811,7 +811,7 @@ fn split_now_and_next(
     for (start, m, ex) in list.iter() {
         let slot = if *start <= now { &mut live } else { &mut next };
         if slot.len() < NOW_AND_NEXT_MAX {
-            slot.push(view(state, m, ex, zone_of(me), now, 1));
+            slot.push(view(state, m.clone(), ex, zone_of(me), now, 1));
         } else if live.len() >= NOW_AND_NEXT_MAX && next.len() >= NOW_AND_NEXT_MAX {
             break;
         }

@@ -12,7 +12,9 @@ use crate::{
     db::{Db, Tx, on_db, on_tx},
 };
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// Read column by column, or (by the finder) from a JSON array in this
+/// field order: keep the two in step.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct MeetingRow {
     pub id: Uuid,
     pub group_id: Uuid,
@@ -29,6 +31,7 @@ pub struct MeetingRow {
     pub location: String,
     pub formatted_address: String,
     pub location_notes: String,
+    #[serde(deserialize_with = "flag")]
     pub approximate: bool,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -39,6 +42,7 @@ pub struct MeetingRow {
     pub conference_phone_notes: String,
     pub types: String,
     pub notes: String,
+    #[serde(deserialize_with = "flag")]
     pub active: bool,
     pub sequence: i64,
     pub created_at: DateTime<Utc>,
@@ -359,7 +363,12 @@ pub async fn find_all(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
     find_in(db, f, true).await
 }
 
-async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>> {
+/// The finder's page as one JSON array of arrays, each in [`MeetingRow`]'s
+/// field order. Two hundred rows of 33 columns cost the SQLite driver two
+/// allocations per value and a hop between threads per row, which was
+/// most of a finder miss (`BENCHMARKS.md`, issue 7); one value is one of
+/// each. The aggregate keeps the page's order by its own `order by`.
+fn finder_sql(postgres: bool, by_distance: bool, limit: u32) -> String {
     // `cross join` keeps SQLite walking meetings in the time index's order
     // (and stopping at a page) instead of visiting every public group.
     const WHERE: &str = "where g.id = m.group_id and g.visibility = 'public' and m.active
@@ -373,36 +382,74 @@ async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>
                or lower(m.region) like $8)
           and (m.frequency <> 'once' or m.starts_on >= $9)
           and (m.ends_on is null or m.ends_on >= $9)";
-    static BY_TIME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "select {COLUMNS} from meeting m cross join peer_group g {WHERE}
-            order by m.start_time, m.name, m.slug limit 200"
+    // SQLite keeps ids as 16-byte blobs, which JSON can't hold.
+    let (id, group_id) = if postgres {
+        ("m.id", "m.group_id")
+    } else {
+        ("lower(hex(m.id))", "lower(hex(m.group_id))")
+    };
+    // A JSON value loses its JSON subtype on SQLite on the way out of a
+    // subquery (it would be nested as a string): `json()` marks it again.
+    let (aggregate, element, array, text) = if postgres {
+        ("json_agg", "r", "json_build_array", "::text")
+    } else {
+        ("json_group_array", "json(r)", "json_array", "")
+    };
+    let (keys, inner_order, outer_order) = if by_distance {
+        (
+            "case when m.latitude is null then 1 else 0 end as k1,
+            (m.latitude - $10) * (m.latitude - $10)
+              + ((m.longitude - $11) * $12) * ((m.longitude - $11) * $12) as k2,
+            m.start_time as k3, m.slug as k4",
+            "k1, k2, k3, k4",
+            "k1, k2, k3, k4",
         )
-    });
-    static ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "select {COLUMNS} from meeting m cross join peer_group g {WHERE}
-            order by m.start_time, m.name, m.slug limit 20000"
+    } else {
+        (
+            "m.start_time as k1, m.name as k2, m.slug as k3",
+            "m.start_time, m.name, m.slug",
+            "k1, k2, k3",
         )
-    });
-    static BY_DISTANCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "select {COLUMNS} from meeting m cross join peer_group g {WHERE}
-            order by case when m.latitude is null then 1 else 0 end,
-                (m.latitude - $10) * (m.latitude - $10)
-                  + ((m.longitude - $11) * $12) * ((m.longitude - $11) * $12),
-                m.start_time, m.slug
-            limit 200"
-        )
-    });
+    };
+    format!(
+        "select {aggregate}({element} order by {outer_order}){text} from (
+            select {array}({id}, {group_id}, m.slug, m.name, m.frequency, m.days,
+                m.month_week, m.starts_on, m.ends_on, m.start_time, m.end_time, m.time_zone,
+                m.location, m.formatted_address, m.location_notes,
+                case when m.approximate then 1 else 0 end, m.latitude, m.longitude, m.region,
+                m.conference_url, m.conference_url_notes, m.conference_phone,
+                m.conference_phone_notes, m.types, m.notes,
+                case when m.active then 1 else 0 end, m.sequence, m.created_at, m.updated_at,
+                g.slug, g.name, g.visibility,
+                case when g.contact_public then g.contact_email else '' end) as r,
+                {keys}
+            from meeting m cross join peer_group g {WHERE}
+            order by {inner_order} limit {limit}) page"
+    )
+}
+
+async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>> {
+    use std::sync::LazyLock;
+    // [sqlite, postgres] for each order.
+    static BY_TIME: LazyLock<[String; 2]> =
+        LazyLock::new(|| [false, true].map(|pg| finder_sql(pg, false, 200)));
+    static ALL: LazyLock<[String; 2]> =
+        LazyLock::new(|| [false, true].map(|pg| finder_sql(pg, false, 20000)));
+    static BY_DISTANCE: LazyLock<[String; 2]> =
+        LazyLock::new(|| [false, true].map(|pg| finder_sql(pg, true, 200)));
+    let backend = usize::from(matches!(db, Db::Postgres(_)));
     let type_like = format!("%,{},%", f.type_code);
     let q = f.q.to_lowercase().replace(['%', '_'], "");
     let q_like = format!("%{q}%");
-    let time_sql: &'static str = if all { ALL.as_str() } else { BY_TIME.as_str() };
-    let distance_sql: &'static str = BY_DISTANCE.as_str();
+    let time_sql: &'static str = if all {
+        &ALL[backend]
+    } else {
+        &BY_TIME[backend]
+    };
+    let distance_sql: &'static str = &BY_DISTANCE[backend];
     macro_rules! filtered {
         ($sql:expr) => {
-            sqlx::query_as($sql)
+            sqlx::query_scalar($sql)
                 .bind(f.days)
                 .bind(&f.after)
                 .bind(&f.before)
@@ -414,8 +461,8 @@ async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>
                 .bind(f.today)
         };
     }
-    match f.near {
-        None => on_db!(db, |x| filtered!(time_sql).fetch_all(x).await),
+    let json: Option<String> = match f.near {
+        None => on_db!(db, |x| filtered!(time_sql).fetch_one(x).await)?,
         Some((lat, lng)) => {
             // Degrees of longitude shrink towards the poles.
             let scale = lat.to_radians().cos();
@@ -423,9 +470,14 @@ async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>
                 .bind(lat)
                 .bind(lng)
                 .bind(scale)
-                .fetch_all(x)
-                .await)
+                .fetch_one(x)
+                .await)?
         }
+    };
+    // `json_agg` of no rows is null; `json_group_array`'s is `[]`.
+    match json {
+        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        None => Ok(Vec::new()),
     }
 }
 
