@@ -789,13 +789,16 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
     Ok(split_now_and_next(state, me, &list, now))
 }
 
-/// Works "happening now" out once, for a server that just started: until a
-/// list exists, finder pages wait for the first (160-350 ms with 20,000
-/// meetings); after that a stale list is served while a new one is worked
-/// out.
+/// At start-up: works out "happening now" once (until a list exists, finder
+/// pages wait for the first: 160-350 ms with 20,000 meetings; after that a
+/// stale list is served while a new one is worked out), then builds the
+/// Meeting Guide feed, so the first feed consumer doesn't wait either.
 pub async fn warm(state: &AppState) {
     if let Err(err) = now_and_next(state, None).await {
         tracing::warn!(error = %err, "working out the meetings happening now failed");
+    }
+    if let Err(err) = meeting_guide_json(state).await {
+        tracing::warn!(error = %err, "building the meeting feed failed");
     }
 }
 
@@ -993,20 +996,34 @@ async fn meeting_guide_body(state: &AppState) -> AppResult<(Bytes, Vec<u8>)> {
 /// The serialized feed and its ETag, rebuilt only when a meeting or a group
 /// changed: a cheap version query (indexed `max(updated_at)` and a count)
 /// decides, so every instance on a shared PostgreSQL serves what is stored.
+/// One request builds a new version while the others wait for it: a feed
+/// costs both cores for tens of milliseconds, and a burst of consumers
+/// after a change would otherwise each build their own.
 pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
     let version = store::feed_version(&state.db).await?;
-    if let Some((v, feed)) = state
-        .meetings
-        .feed
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        && *v == version
-    {
-        return Ok(feed.clone());
+    let cached = |state: &AppState| {
+        state
+            .meetings
+            .feed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, feed)| feed.clone())
+    };
+    if let Some(feed) = cached(state) {
+        return Ok(feed);
+    }
+    let _building = state.meetings.building.lock().await;
+    if let Some(feed) = cached(state) {
+        return Ok(feed);
     }
     // The ETag is a digest of the parts' digests: it changes with the body.
     let (body, digest) = meeting_guide_body(state).await?;
+    state
+        .meetings
+        .builds
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let etag: Arc<str> = format!(
         "\"{}\"",
         digest
@@ -1059,6 +1076,11 @@ fn gzipped(body: &[u8]) -> AppResult<Vec<u8>> {
 }
 
 impl MeetingCache {
+    /// How many times the feed was built since start.
+    pub fn feed_builds(&self) -> usize {
+        self.builds.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Forgets both, after a change made through this process (the version
     /// check covers changes made by other instances).
     pub fn invalidate(&self) {
@@ -1081,6 +1103,10 @@ pub struct MeetingCache {
     now: Mutex<Option<(i64, Arc<Soon>)>>,
     /// Held while "happening now" is worked out, so it is done once.
     refresh: tokio::sync::Mutex<()>,
+    /// Held while the feed is built, so each version is built once.
+    building: tokio::sync::Mutex<()>,
+    /// Feeds built since start.
+    builds: std::sync::atomic::AtomicUsize,
     /// Finder answers of this minute.
     finder: Mutex<FinderCache>,
     /// (version, first day, exceptions by meeting): see

@@ -1054,6 +1054,17 @@ async fn the_meeting_guide_feed(b: Backend) {
     app.put(&format!("/api/v1/groups/{lake}"), &ana, json!({"name": "Lakeview Group", "kind": "community", "visibility": "public", "join": "open"})).await;
     let changed = get(vec![("if-none-match", etag)]).await.unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
+    // After a change, a burst of consumers gets one build between them.
+    let before = app.state.meetings.feed_builds();
+    app.put(&format!("/api/v1/groups/{lake}"), &ana, json!({"name": "Lakeview Again", "kind": "community", "visibility": "public", "join": "open"})).await;
+    let burst = futures_util::future::join_all((0..8).map(|_| get(vec![]))).await;
+    for answer in burst {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body[0]["group"], "Lakeview Again");
+    }
+    assert_eq!(app.state.meetings.feed_builds(), before + 1, "built once");
 }
 
 /// What an entry of a sample feed should look like once imported and
