@@ -367,7 +367,7 @@ pub async fn find_all(db: &Db, f: &Filter) -> sqlx::Result<Vec<MeetingRow>> {
 /// field order. Two hundred rows of 33 columns cost the SQLite driver two
 /// allocations per value and a hop between threads per row, which was
 /// most of a finder miss (`BENCHMARKS.md`, issue 7); one value is one of
-/// each. The aggregate keeps the page's order by its own `order by`.
+/// each.
 fn finder_sql(postgres: bool, by_distance: bool, limit: u32) -> String {
     // `cross join` keeps SQLite walking meetings in the time index's order
     // (and stopping at a page) instead of visiting every public group.
@@ -388,31 +388,38 @@ fn finder_sql(postgres: bool, by_distance: bool, limit: u32) -> String {
     } else {
         ("lower(hex(m.id))", "lower(hex(m.group_id))")
     };
-    // A JSON value loses its JSON subtype on SQLite on the way out of a
-    // subquery (it would be nested as a string): `json()` marks it again.
-    let (aggregate, element, array, text) = if postgres {
-        ("json_agg", "r", "json_build_array", "::text")
-    } else {
-        ("json_group_array", "json(r)", "json_array", "")
-    };
-    let (keys, inner_order, outer_order) = if by_distance {
+    let (keys, order) = if by_distance {
         (
             "case when m.latitude is null then 1 else 0 end as k1,
             (m.latitude - $10) * (m.latitude - $10)
               + ((m.longitude - $11) * $12) * ((m.longitude - $11) * $12) as k2,
             m.start_time as k3, m.slug as k4",
             "k1, k2, k3, k4",
-            "k1, k2, k3, k4",
         )
     } else {
         (
             "m.start_time as k1, m.name as k2, m.slug as k3",
-            "m.start_time, m.name, m.slug",
             "k1, k2, k3",
         )
     };
+    // PostgreSQL orders inside the aggregate. SQLite would sort the page
+    // again there, in a temporary B-tree holding every row's JSON, so it
+    // joins the rows' JSON texts in the order the subquery yields them: a
+    // subquery with a `limit` runs as a co-routine, row by row in its
+    // `order by` (the finder's tests check both orders on both databases).
+    let (aggregate, array) = if postgres {
+        (
+            format!("json_agg(r order by {order})::text"),
+            "json_build_array",
+        )
+    } else {
+        (
+            "'[' || group_concat(r, ',') || ']'".to_owned(),
+            "json_array",
+        )
+    };
     format!(
-        "select {aggregate}({element} order by {outer_order}){text} from (
+        "select {aggregate} from (
             select {array}({id}, {group_id}, m.slug, m.name, m.frequency, m.days,
                 m.month_week, m.starts_on, m.ends_on, m.start_time, m.end_time, m.time_zone,
                 m.location, m.formatted_address, m.location_notes,
@@ -424,7 +431,7 @@ fn finder_sql(postgres: bool, by_distance: bool, limit: u32) -> String {
                 case when g.contact_public then g.contact_email else '' end) as r,
                 {keys}
             from meeting m cross join peer_group g {WHERE}
-            order by {inner_order} limit {limit}) page"
+            order by {order} limit {limit}) page"
     )
 }
 
@@ -474,7 +481,7 @@ async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>
                 .await)?
         }
     };
-    // `json_agg` of no rows is null; `json_group_array`'s is `[]`.
+    // No rows give null on both.
     match json {
         Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))),
         None => Ok(Vec::new()),
