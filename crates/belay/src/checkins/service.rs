@@ -138,15 +138,21 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
     }
     let dates: Vec<NaiveDate> = recent.iter().map(|r| r.0).collect();
     let streak = streak_of(&dates, today);
-    risk::schedule_silence(
-        &mut tx,
-        member.id,
-        today,
-        streak.current as usize,
-        member.time_zone,
-        now,
-    )
-    .await?;
+    // The day's first check-in moves the silence check; a later one that
+    // day changes neither the last date nor the streak, so the check the
+    // first one left is already right, and rewriting it (three indexes of
+    // the job table) cost about a third of a save (`BENCHMARKS.md`).
+    if created {
+        risk::schedule_silence(
+            &mut tx,
+            member.id,
+            today,
+            streak.current as usize,
+            member.time_zone,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     // A signal that fired may have queued emails due now; the silence job
     // is days away, and waking the workers for it would cost a read.

@@ -317,6 +317,11 @@ async fn silence_after_a_streak_fires_on_the_fourth_morning(b: Backend) {
     // 2026-06-15T12:00Z; seven days running, the last on the 21st.
     for day in 0..7 {
         mood_craving(&app, &t, 4, 1).await;
+        if day == 6 {
+            // A second check-in that day leaves the silence check in place.
+            let again = mood_craving(&app, &t, 3, 1).await;
+            assert_eq!(again["created"], false);
+        }
         if day < 3 {
             mood_craving(&app, &short, 4, 1).await;
         }
