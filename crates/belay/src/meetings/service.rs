@@ -404,11 +404,7 @@ async fn exceptions_by_meeting(state: &AppState, version: Option<&str>) -> AppRe
         None => store::feed_version(&state.db).await?,
     };
     let from = state.clock.now().date_naive() - Duration::days(400);
-    let cached = state
-        .meetings
-        .exceptions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    let cached = locked(&state.meetings.exceptions)
         .as_ref()
         .filter(|(v, f, _)| *v == version && *f == from)
         .map(|(_, _, ex)| ex.clone());
@@ -420,11 +416,7 @@ async fn exceptions_by_meeting(state: &AppState, version: Option<&str>) -> AppRe
         map.entry(r.meeting_id).or_default().push(r.exception());
     }
     let ex = Arc::new(map);
-    *state
-        .meetings
-        .exceptions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some((version, from, ex.clone()));
+    *locked(&state.meetings.exceptions) = Some((version, from, ex.clone()));
     Ok(ex)
 }
 
@@ -620,7 +612,7 @@ struct Leading<'a> {
 impl Drop for Leading<'_> {
     fn drop(&mut self) {
         let Some(lead) = self.lead.take() else { return };
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = locked(self.cache);
         if cache.working.get(self.key).map(|(n, _)| *n) == Some(lead.number) {
             cache.working.remove(self.key);
         }
@@ -644,11 +636,7 @@ pub async fn find_meetings(
     let version = store::feed_version(&state.db).await?;
     let (refresh, lead) = loop {
         let lookup = {
-            let mut cache = state
-                .meetings
-                .finder
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut cache = locked(&state.meetings.finder);
             finder_lookup(&mut cache, &version, minute, &key)
         };
         match lookup {
@@ -669,11 +657,7 @@ pub async fn find_meetings(
     // The lock is let go at the end of this block, before `_leading` (which
     // takes it again) can be dropped.
     let evicted = {
-        let mut cache = state
-            .meetings
-            .finder
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut cache = locked(&state.meetings.finder);
         if refresh {
             cache.refreshing.remove(&key);
         }
@@ -741,11 +725,7 @@ const NOW_AND_NEXT_MAX: usize = 20;
 pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResult<NowAndNext> {
     let now = state.clock.now();
     let minute = now.timestamp() / 60;
-    let cached = state
-        .meetings
-        .now
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    let cached = locked(&state.meetings.now)
         .as_ref()
         .filter(|(m, _)| *m == minute)
         .map(|(_, list)| list.clone());
@@ -754,11 +734,7 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
         None => {
             // One request works it out. While it does, the others use last
             // minute's list if there is one, or wait for it.
-            let stale = state
-                .meetings
-                .now
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
+            let stale = locked(&state.meetings.now)
                 .as_ref()
                 .filter(|(m, _)| minute - *m <= FINDER_STALE_MINUTES)
                 .map(|(_, list)| list.clone());
@@ -767,11 +743,7 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
                 (Err(_), Some(stale)) => return Ok(split_now_and_next(state, me, &stale, now)),
                 (Err(_), None) => state.meetings.refresh.lock().await,
             };
-            let again = state
-                .meetings
-                .now
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
+            let again = locked(&state.meetings.now)
                 .as_ref()
                 .filter(|(m, _)| *m == minute)
                 .map(|(_, list)| list.clone());
@@ -779,8 +751,7 @@ pub async fn now_and_next(state: &AppState, me: Option<&AuthMember>) -> AppResul
                 Some(list) => list,
                 None => {
                     let list = Arc::new(soon(state, now).await?);
-                    *state.meetings.now.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some((minute, list.clone()));
+                    *locked(&state.meetings.now) = Some((minute, list.clone()));
                     list
                 }
             }
@@ -1002,11 +973,7 @@ async fn meeting_guide_body(state: &AppState) -> AppResult<(Bytes, Vec<u8>)> {
 pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
     let version = store::feed_version(&state.db).await?;
     let cached = |state: &AppState| {
-        state
-            .meetings
-            .feed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        locked(&state.meetings.feed)
             .as_ref()
             .filter(|(v, _)| *v == version)
             .map(|(_, feed)| feed.clone())
@@ -1038,11 +1005,7 @@ pub async fn meeting_guide_json(state: &AppState) -> AppResult<Arc<FeedBody>> {
         body,
         gzip: tokio::sync::OnceCell::new(),
     });
-    *state
-        .meetings
-        .feed
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some((version, feed.clone()));
+    *locked(&state.meetings.feed) = Some((version, feed.clone()));
     Ok(feed)
 }
 
@@ -1084,15 +1047,22 @@ impl MeetingCache {
     /// Forgets both, after a change made through this process (the version
     /// check covers changes made by other instances).
     pub fn invalidate(&self) {
-        *self.feed.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        *self.finder.lock().unwrap_or_else(|e| e.into_inner()) = FinderCache::default();
-        *self.exceptions.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *locked(&self.feed) = None;
+        *locked(&self.now) = None;
+        *locked(&self.finder) = FinderCache::default();
+        *locked(&self.exceptions) = None;
     }
 }
 
 /// Meetings running or starting soon, by start, with their exceptions.
 type Soon = Vec<(DateTime<Utc>, MeetingRow, Vec<Exception>)>;
+
+/// The caches' locks. A panic while one was held leaves at worst a stale or
+/// partial answer cache, which the version check replaces, so a poisoned
+/// lock is taken as it is rather than failing every later request.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// What the feed and "happening now" keep between requests.
 #[derive(Debug, Default)]
