@@ -11,6 +11,8 @@
 #   bench/checkins.sh
 #   MEMBERS=2000 CHECKINS=30 DURATION=5s bench/checkins.sh
 #   BELAY_BIN=/tmp/belay-before MEMBERS=2000 bench/checkins.sh
+#   FILLED=/tmp/demo bench/checkins.sh   # a copy of a data directory that
+#       `belay demo` filled before (with its demo.txt), instead of filling
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,9 +38,17 @@ PASSWORD="demo password for belay"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
-FIRST=$(BELAY_DATA_DIR="$DATA" BELAY_LOG=warn "$BIN" demo --members "$MEMBERS" --checkins "$CHECKINS" --circle "$CIRCLE" \
-  | sed -n "s/^the first member's handle: //p")
-echo "demo: $MEMBERS members, $CHECKINS days of check-ins each, took $(( $(date +%s) - start )) s"
+if [ -n "${FILLED:-}" ]; then
+  # The copy is taken whole (database, WAL and the demo's output) so the
+  # instance under test is the same each time and the original stays clean.
+  cp "$FILLED"/belay.db* "$FILLED"/demo.txt "$DATA"/
+  echo "demo: a copy of $FILLED"
+else
+  BELAY_DATA_DIR="$DATA" BELAY_LOG=warn "$BIN" demo --members "$MEMBERS" --checkins "$CHECKINS" --circle "$CIRCLE" \
+    > "$DATA/demo.txt"
+  echo "demo: $MEMBERS members, $CHECKINS days of check-ins each, took $(( $(date +%s) - start )) s"
+fi
+FIRST=$(sed -n "s/^the first member's handle: //p" "$DATA/demo.txt")
 python3 - "$DATA/belay.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

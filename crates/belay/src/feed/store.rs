@@ -139,16 +139,21 @@ pub struct FeedRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// My feed, newest first, before the cursor `($2, $3)`, in two passes.
+/// My feed, newest first, before the cursor `($2, $3)`.
 ///
-/// * `top`: the newest of my feed entries (the copies that [`record`] and
-///   [`refill_pair`] keep) that pass [`GRANT_CHECK`] now, item by item, and
-///   the newest encouragement sent to me with no block either way, each
-///   read newest first from its index and cut at the page size before the
-///   two are merged. An entry is never a permission: the grant check is
-///   the same as the detail views' (a test compares the feed with them both
-///   ways, and takes a grant back behind the entries' back).
-/// * then the page's rows are joined to names, labels and titles.
+/// * My feed entries (the copies that [`record`] and [`refill_pair`] keep)
+///   read newest first from their index, each passing [`GRANT_CHECK`] now,
+///   item by item, and joined to its owner's handle and its clock's or
+///   goal's name as it goes: the scan stops at the page size, so only the
+///   rows on the page are joined. An entry is never a permission: the grant
+///   check is the same as the detail views' (a test compares the feed with
+///   them both ways, and takes a grant back behind the entries' back).
+/// * Beside them the newest encouragement sent to me with no block either
+///   way, read the same way; the two are merged and cut again.
+///
+/// An earlier form cut a list of ids first and joined the names to it
+/// afterwards, through a materialized table read twice; it cost about a
+/// third more on SQLite (`BENCHMARKS.md`, issue 6).
 ///
 /// The page size is written into the statement (SQLite re-prepares a
 /// statement whose LIMIT is a bound parameter whenever it is rebound), so
@@ -158,45 +163,31 @@ fn feed_sql(limit: i64) -> String {
 }
 
 /// [`feed_sql`] with the cursor at other placeholders, for a statement that
-/// runs beside others in one call (the home page's).
-pub fn feed_sql_at(limit: i64, cursor: [&str; 2]) -> String {
-    format!(
-        "{} select * from ({}) items order by created_at desc, id desc",
-        feed_ctes(limit)
-            .replace("$2", cursor[0])
-            .replace("$3", cursor[1]),
-        FEED_ROWS
-    )
-}
-
-/// The feed's first pass as a common table expression (`top`): `$1` the
-/// viewer, `($2, $3)` the cursor.
-fn feed_ctes(limit: i64) -> String {
-    let clocks = check(
-        GRANT_CHECK,
-        &[
-            ("owner", "fe.owner_id"),
-            ("viewer", "$1"),
-            ("grant", "clocks"),
-        ],
-    );
-    let goals = check(
-        GRANT_CHECK,
-        &[
-            ("owner", "fe.owner_id"),
-            ("viewer", "$1"),
-            ("grant", "goals"),
-        ],
-    );
+/// runs beside others in one call (the home page's). Its rows are `id,
+/// kind, handle, detail, clock_label, goal_id, goal_title, body, about,
+/// created_at`.
+pub fn feed_sql_at(limit: i64, [at, id]: [&str; 2]) -> String {
+    let grant = |what: &str| {
+        check(
+            GRANT_CHECK,
+            &[("owner", "fe.owner_id"), ("viewer", "$1"), ("grant", what)],
+        )
+    };
+    let (clocks, goals) = (grant("clocks"), grant("goals"));
     let sender_block = check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")]);
     format!(
-        "with top as materialized (
+        "select * from (
             select * from (
-                select f.id, f.created_at, 0 as src
+                select f.id, f.kind, m.handle, f.detail, c.label as clock_label, f.goal_id,
+                    g.title as goal_title, '' as body, cast(null as text) as about,
+                    f.created_at
                 from feed_entry fe
                 join feed_item f on f.id = fe.item_id
+                join member m on m.id = f.owner_id
+                left join clock c on c.id = f.clock_id
+                left join goal g on g.id = f.goal_id
                 where fe.viewer_id = $1
-                  and (fe.created_at < $2 or (fe.created_at = $2 and fe.item_id < $3))
+                  and (fe.created_at < {at} or (fe.created_at = {at} and fe.item_id < {id}))
                   and f.visible
                   and ((f.kind = 'milestone' and {clocks}) or (f.kind <> 'milestone' and {goals}))
                 order by fe.created_at desc, fe.item_id desc
@@ -204,36 +195,22 @@ fn feed_ctes(limit: i64) -> String {
             ) mine
             union all
             select * from (
-                select e.id, e.created_at, 1 as src
+                select e.id, 'encouragement', m.handle, '', null, e.goal_id, g.title, e.body,
+                    e.about, e.created_at
                 from encouragement e
+                join member m on m.id = e.sender_id
+                left join goal g on g.id = e.goal_id
                 where e.recipient_id = $1
-                  and (e.created_at < $2 or (e.created_at = $2 and e.id < $3))
+                  and (e.created_at < {at} or (e.created_at = {at} and e.id < {id}))
                   and {sender_block}
                 order by e.created_at desc, e.id desc
                 limit {limit}
             ) sent_to_me
-            order by 2 desc, 1 desc
-            limit {limit}
-        )"
+        ) items
+        order by created_at desc, id desc
+        limit {limit}"
     )
 }
-
-/// The page's rows, after [`feed_ctes`]: `id, kind, handle, detail,
-/// clock_label, goal_id, goal_title, body, about, created_at`.
-const FEED_ROWS: &str = "select f.id, f.kind, m.handle, f.detail, c.label as clock_label,
-        f.goal_id, g.title as goal_title, '' as body, cast(null as text) as about, f.created_at
-    from top t join feed_item f on f.id = t.id
-    join member m on m.id = f.owner_id
-    left join clock c on c.id = f.clock_id
-    left join goal g on g.id = f.goal_id
-    where t.src = 0
-    union all
-    select e.id, 'encouragement', m.handle, '', null, e.goal_id, g.title, e.body, e.about,
-        e.created_at
-    from top t join encouragement e on e.id = t.id
-    join member m on m.id = e.sender_id
-    left join goal g on g.id = e.goal_id
-    where t.src = 1";
 
 /// Rows the default page reads (20 and one more, to know if there is a next).
 pub const FEED_PAGE: i64 = 21;
