@@ -39,9 +39,23 @@ use crate::{
 /// Request bodies above this are refused with 413 before any parsing.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Everything a handler or job needs; cheap to clone.
+/// Everything a handler or job needs, behind one `Arc`: axum clones the
+/// state for every extractor of every request, and one reference count is
+/// cheaper than one per part (`perf` showed the fourteen at 2-4% of the
+/// home page; `BENCHMARKS.md`, issue 6).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
@@ -83,7 +97,7 @@ impl AppState {
             Some(url) => Some(SmtpMailer::new(url, &config.smtp_from)?),
             None => None,
         };
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             events: EventHub::new(),
             event_reader: events::reader::EventReader::new(db.clone()),
             shutdown: Arc::new(watch::channel(false).0),
@@ -98,7 +112,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             jobs: JobQueue::default(),
-        })
+        })))
     }
 }
 
