@@ -125,7 +125,9 @@ pub async fn refill_pair(tx: &mut Tx, a: MemberId, b: MemberId) -> sqlx::Result<
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Read column by column (PostgreSQL), or on SQLite from a JSON array in
+/// this field order ([`feed_json_sql_at`]): keep the two in step.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct FeedRow {
     pub id: Uuid,
     pub kind: String,
@@ -212,6 +214,33 @@ pub fn feed_sql_at(limit: i64, [at, id]: [&str; 2]) -> String {
     )
 }
 
+/// [`feed_sql_at`] on SQLite, as one row with one column, `feed`: the page
+/// as a JSON array of arrays in [`FeedRow`]'s field order (ids as hex, as
+/// JSON can't hold SQLite's 16-byte blobs). The driver copies every value
+/// of every row it hands over and crosses from its thread to the caller's
+/// once per row, which cost more than the rows' reading; one value is one
+/// of each (the meeting finder's method, `BENCHMARKS.md`, issues 6 and 7).
+/// The text is joined in whatever order SQLite yields the rows, so
+/// [`feed_from_json`] sorts them again.
+pub fn feed_json_sql_at(limit: i64, cursor: [&str; 2]) -> String {
+    format!(
+        "select '[' || coalesce(group_concat(json_array(lower(hex(id)), kind, handle, detail,
+                clock_label, nullif(lower(hex(goal_id)), ''), goal_title, body, about,
+                created_at), ','), '') || ']' as feed
+        from ({}) page",
+        feed_sql_at(limit, cursor)
+    )
+}
+
+/// Parses [`feed_json_sql_at`]'s answer, newest first (the order of
+/// [`feed_sql_at`]: time, then id, both descending).
+pub fn feed_from_json(json: &str) -> sqlx::Result<Vec<FeedRow>> {
+    let mut rows: Vec<FeedRow> =
+        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    Ok(rows)
+}
+
 /// Rows the default page reads (20 and one more, to know if there is a next).
 pub const FEED_PAGE: i64 = 21;
 /// Rows the largest page reads.
@@ -219,6 +248,10 @@ pub const FEED_MAX: i64 = 101;
 
 static FEED_SMALL: LazyLock<String> = LazyLock::new(|| feed_sql(FEED_PAGE));
 static FEED_LARGE: LazyLock<String> = LazyLock::new(|| feed_sql(FEED_MAX));
+static FEED_JSON_SMALL: LazyLock<String> =
+    LazyLock::new(|| feed_json_sql_at(FEED_PAGE, ["$2", "$3"]));
+static FEED_JSON_LARGE: LazyLock<String> =
+    LazyLock::new(|| feed_json_sql_at(FEED_MAX, ["$2", "$3"]));
 
 /// Shows or hides a goal's feed items (hidden while it is archived).
 pub async fn set_goal_visible(tx: &mut Tx, goal: GoalId, visible: bool) -> sqlx::Result<()> {
@@ -239,17 +272,36 @@ pub async fn feed(
     before: (DateTime<Utc>, Uuid),
     limit: i64,
 ) -> sqlx::Result<Vec<FeedRow>> {
-    let sql: &'static str = if limit <= FEED_PAGE {
-        FEED_SMALL.as_str()
-    } else {
-        FEED_LARGE.as_str()
+    let small = limit <= FEED_PAGE;
+    let mut rows: Vec<FeedRow> = match db {
+        Db::Sqlite(s) => {
+            let sql: &'static str = if small {
+                FEED_JSON_SMALL.as_str()
+            } else {
+                FEED_JSON_LARGE.as_str()
+            };
+            let json: String = sqlx::query_scalar(sql)
+                .bind(viewer)
+                .bind(before.0)
+                .bind(before.1)
+                .fetch_one(&s.read)
+                .await?;
+            feed_from_json(&json)?
+        }
+        Db::Postgres(p) => {
+            let sql: &'static str = if small {
+                FEED_SMALL.as_str()
+            } else {
+                FEED_LARGE.as_str()
+            };
+            sqlx::query_as(sql)
+                .bind(viewer)
+                .bind(before.0)
+                .bind(before.1)
+                .fetch_all(p)
+                .await?
+        }
     };
-    let mut rows: Vec<FeedRow> = on_db!(db, |x| sqlx::query_as(sql)
-        .bind(viewer)
-        .bind(before.0)
-        .bind(before.1)
-        .fetch_all(x)
-        .await)?;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(rows)
 }

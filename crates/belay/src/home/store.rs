@@ -1,13 +1,15 @@
 //! The start page's reads: a member's clocks, their recent unread notices
 //! and any recent risk signal (for the banner) in one statement, and the
-//! circle feed's page in another, both in one round trip on SQLite (each
-//! call is a hop to a database thread and back, which costs more than the
-//! queries, and this page is the one members open most).
+//! circle feed's page in another. On SQLite both come back as one row of
+//! two JSON values: each call is a hop to a database thread and back, and
+//! each row one more, with a copy of every value, which together cost more
+//! than the queries; this page is the one members open most
+//! (`BENCHMARKS.md`, issue 6).
 
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{FromRow, Row, types::Json};
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::{
@@ -18,7 +20,9 @@ use crate::{
 
 /// One row of the union: a clock (`item = 'clock'`), a notice, or a risk
 /// signal (`text` its rule, `resets` 1 if the reach-out list was told).
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Read column by column (PostgreSQL), or on SQLite from a JSON array in
+/// this field order: keep the two in step.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct HomeRow {
     pub item: String,
     pub id: Uuid,
@@ -49,29 +53,26 @@ pub async fn home_rows(
         let feed = feed_store::feed(db, member, before, feed_store::FEED_PAGE).await?;
         return Ok((home, feed));
     };
-    // Rows of the first statement have `item`; the feed's have `handle`.
+    // One row: the home rows and the feed's page, each as one JSON value.
     static BOTH: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "{HOME_SQL}; {};",
-            feed_store::feed_sql_at(feed_store::FEED_PAGE, ["$4", "$5"])
+            "select (select '[' || coalesce(group_concat(json_array(item, lower(hex(id)), text,
+                        started_on, created_at, resets, json(payload)), ','), '') || ']'
+                    from ({HOME_SQL}) home) as home,
+                ({}) as feed",
+            feed_store::feed_json_sql_at(feed_store::FEED_PAGE, ["$4", "$5"])
         )
     });
-    let rows = sqlx::query(BOTH.as_str())
+    let (home, feed): (String, String) = sqlx::query_as(BOTH.as_str())
         .bind(member)
         .bind(notices_since)
         .bind(signals_since)
         .bind(before.0)
         .bind(before.1)
-        .fetch_all(&sqlite.read)
+        .fetch_one(&sqlite.read)
         .await?;
-    let (mut home, mut feed) = (Vec::new(), Vec::new());
-    for row in &rows {
-        if row.try_column("item").is_ok() {
-            home.push(HomeRow::from_row(row)?);
-        } else {
-            feed.push(FeedRow::from_row(row)?);
-        }
-    }
+    let home = serde_json::from_str(&home).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let feed = feed_store::feed_from_json(&feed)?;
     Ok((home, feed))
 }
 
