@@ -15,6 +15,7 @@
 #       `belay demo` filled before (with its demo.txt), instead of filling
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 MEMBERS=${MEMBERS:-100000}
 CHECKINS=${CHECKINS:-30}
@@ -34,7 +35,6 @@ SERVER=0
 DATA=$(mktemp -d)
 RAW=$(mktemp -d)
 trap '[ "$SERVER" -gt 0 ] && kill "$SERVER" 2>/dev/null; rm -rf "$DATA" "$RAW"; true' EXIT
-PASSWORD="demo password for belay"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s)
@@ -57,45 +57,18 @@ print(f"rows: {q('select count(*) from member')} members, {q('select count(*) fr
       f"{q('select count(*) from feed_item')} feed items, {q('select count(*) from goal_progress')} goal progress entries")
 PY
 
-cat > "$DATA/belay.toml" <<TOML
-signup_burst = 1000000
-login_burst = 1000000
-TOML
-BELAY_DATA_DIR="$DATA" BELAY_BIND="127.0.0.1:$PORT" BELAY_LOG=warn "$BIN" --config "$DATA/belay.toml" serve > "$OUT/checkins-server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-
-token() {
-  local answer
-  answer=$(curl -s -X POST "$BASE/api/v1/tokens" -H 'content-type: application/json' \
-    -d "{\"handle\":\"$1\",\"password\":\"$PASSWORD\"}")
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$answer" | grep . || { echo "no token for $1: $answer" >&2; return 1; }
-}
+start_server "$BIN" "$DATA" "$PORT" "$OUT/checkins-server.log"
+SERVER=$SERVER_PID
+token() { api_token "$BASE" "$1"; }
 TOKEN=$(token "$FIRST")
-JAR=$(mktemp)
-CSRF=$(curl -fs -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fs -b "$JAR" -c "$JAR" -o /dev/null -H 'sec-fetch-site: same-origin' \
-  --data-urlencode "csrf=$CSRF" --data-urlencode "handle=$FIRST" --data-urlencode "password=$PASSWORD" "$BASE/login"
-SESSION=$(awk '$6 ~ /belay_session$/ {print $7}' "$JAR")
-rm -f "$JAR"
+SESSION=$(session_cookie "$BASE" "$FIRST")
 [ -n "$TOKEN" ] && [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
 items=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/feed?limit=100" | grep -o '"kind"' | wc -l)
 curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/" | grep -q "Your circle" || { echo "the home page did not render" >&2; exit 1; }
 echo "the first member ($FIRST) has $items feed items on the first page of 100"
 
 # wrk once: "req/s p50_ms p99_ms non2xx"
-measure() {
-  local conns=$1; shift
-  local out
-  out=$(wrk -t2 -c"$conns" -d"$DURATION" --latency "$@")
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $5 }
-    END { printf "%s %.2f %.2f %d\n", rps, p50, p99, bad }' <<<"$out"
-}
+measure() { local conns=$1; shift; bench_measure "$conns" "$DURATION" "$@"; }
 row() { read -r rps p50 p99 bad <<<"$2"; echo "| $1 | $rps | $p50 | $p99 | $bad |"; }
 
 echo
