@@ -8,7 +8,8 @@
 #   TARGET=feed ROUNDS=8 FILLED=/tmp/demo bench/ab.sh A B
 #
 # TARGET: home (the home page with its circle feed, session cookie; the
-# default), feed (GET /api/v1/feed, token), me (GET /api/v1/me, token).
+# default), feed (GET /api/v1/feed, token), me (GET /api/v1/me, token),
+# checkins (POST /api/v1/checkins as WRITERS members, after a warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -27,8 +28,10 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "${DIRS[@]}"; true' EXIT
 FIRST=$(sed -n "s/^the first member's handle: //p" "$FILLED/demo.txt")
 
+WRITERS=${WRITERS:-64}
 HEADERS=()
 URLS=()
+TOKEN_FILES=()
 for i in 0 1; do
   cp "$FILLED"/belay.db* "${DIRS[$i]}"/
   start_server "${BINS[$i]}" "${DIRS[$i]}" "${PORTS[$i]}" "${DIRS[$i]}/server.log"
@@ -38,7 +41,18 @@ for i in 0 1; do
     home) HEADERS+=("Cookie: belay_session=$(session_cookie "$base" "$FIRST")"); URLS+=("$base/") ;;
     feed) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/feed") ;;
     me) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/me") ;;
-    *) echo "TARGET: home, feed or me" >&2; exit 2 ;;
+    checkins)
+      # Each server's writers log in on it; checkin_post.lua takes turns.
+      tokens="${DIRS[$i]}/tokens"
+      python3 - "${DIRS[$i]}/belay.db" "$WRITERS" <<'PY' | while read -r h; do api_token "$base" "$h"; done > "$tokens"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (h,) in db.execute("select handle from member order by created_at, handle limit ? offset 1", (int(sys.argv[2]),)):
+    print(h)
+PY
+      TOKEN_FILES+=("$tokens"); HEADERS+=("X-Bench: checkins"); URLS+=("$base/api/v1/checkins")
+      TOKENS_FILE=$tokens wrk -t2 -c"$WRITERS" -d3s -s bench/checkin_post.lua "${URLS[$i]}" >/dev/null ;;
+    *) echo "TARGET: home, feed, me or checkins" >&2; exit 2 ;;
   esac
 done
 # The same answer from both, but for the page's CSRF token and for ids and
@@ -48,7 +62,9 @@ answer() {
     s/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/ID/g;
     s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+]00:00)?/TIME/g; s/[0-9]+_ID/CURSOR/g'
 }
-cmp -s <(answer 0) <(answer 1) || echo "warning: A and B answer differently" >&2
+if [ "$TARGET" != checkins ]; then
+  cmp -s <(answer 0) <(answer 1) || echo "warning: A and B answer differently" >&2
+fi
 
 echo "machine: $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $TARGET, $CONNECTIONS connections, $DURATION rounds"
 # The server's CPU time per request (user and system, from /proc) moves
@@ -61,7 +77,11 @@ for r in $(seq 1 "$ROUNDS"); do
   line="| $r |"
   for i in 0 1; do
     t0=$(cpu_ticks "${PIDS[$i]}")
-    read -r rps _ p99 bad <<<"$(bench_measure "$CONNECTIONS" "$DURATION" -H "${HEADERS[$i]}" "${URLS[$i]}")"
+    if [ "$TARGET" = checkins ]; then
+      read -r rps _ p99 bad <<<"$(TOKENS_FILE=${TOKEN_FILES[$i]} bench_measure "$WRITERS" "$DURATION" -s bench/checkin_post.lua "${URLS[$i]}")"
+    else
+      read -r rps _ p99 bad <<<"$(bench_measure "$CONNECTIONS" "$DURATION" -H "${HEADERS[$i]}" "${URLS[$i]}")"
+    fi
     t1=$(cpu_ticks "${PIDS[$i]}")
     [ "$bad" = 0 ] || echo "warning: $bad non-2xx answers" >&2
     cpu=$(awk -v t="$(( (t1 - t0) * TICK_US ))" -v r="$rps" -v d="${DURATION%s}" 'BEGIN {printf "%.0f", t / (r * d)}')

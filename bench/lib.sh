@@ -17,8 +17,13 @@ login_burst = 1000000
 TOML
   BELAY_DATA_DIR="$data" BELAY_BIND="127.0.0.1:$port" BELAY_LOG=warn "$bin" --config "$data/belay.toml" serve > "$log" 2>&1 &
   SERVER_PID=$!
+  # Up to five minutes: a new build migrates a filled copy before it serves.
   local _
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 1 3000); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
   echo "the server on port $port did not start (see $log)" >&2
   return 1
 }
