@@ -170,6 +170,25 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// SQLite: the rows of the enclosing `select` joined as one JSON array of
+/// `row` (a `json_array(...)` of the columns), `[]` when there are none, in
+/// whatever order SQLite yields them. The driver copies every value of
+/// every row it hands over and crosses threads once per row; one value is
+/// one of each (`BENCHMARKS.md`, issues 6 and 7).
+pub fn sqlite_json_rows(row: &str) -> String {
+    format!("'[' || coalesce(group_concat({row}, ','), '') || ']'")
+}
+
+/// Parses rows that came back as one JSON array of arrays (each in the
+/// field order of `T`); none for `None`. A value that does not parse is a
+/// decode error, as a bad column would be.
+pub fn rows_from_json<T: serde::de::DeserializeOwned>(json: Option<&str>) -> sqlx::Result<Vec<T>> {
+    match json {
+        Some(json) => serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        None => Ok(Vec::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

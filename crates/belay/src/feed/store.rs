@@ -9,7 +9,7 @@ use crate::{
     accounts::MemberId,
     circle::store::{CIRCLE_CHECK, GRANT_CHECK, NO_BLOCK, check},
     clocks::model::ClockId,
-    db::{Db, Tx, on_db, on_tx},
+    db::{self, Db, Tx, on_db, on_tx},
     goals::model::GoalId,
 };
 
@@ -215,19 +215,16 @@ pub fn feed_sql_at(limit: i64, [at, id]: [&str; 2]) -> String {
 }
 
 /// [`feed_sql_at`] on SQLite, as one row with one column, `feed`: the page
-/// as a JSON array of arrays in [`FeedRow`]'s field order (ids as hex, as
-/// JSON can't hold SQLite's 16-byte blobs). The driver copies every value
-/// of every row it hands over and crosses from its thread to the caller's
-/// once per row, which cost more than the rows' reading; one value is one
-/// of each (the meeting finder's method, `BENCHMARKS.md`, issues 6 and 7).
-/// The text is joined in whatever order SQLite yields the rows, so
-/// [`feed_from_json`] sorts them again.
+/// as one JSON value ([`db::sqlite_json_rows`]), arrays in [`FeedRow`]'s
+/// field order, ids as hex (JSON can't hold SQLite's 16-byte blobs).
+/// [`feed_from_json`] sorts the rows again.
 pub fn feed_json_sql_at(limit: i64, cursor: [&str; 2]) -> String {
     format!(
-        "select '[' || coalesce(group_concat(json_array(lower(hex(id)), kind, handle, detail,
-                clock_label, nullif(lower(hex(goal_id)), ''), goal_title, body, about,
-                created_at), ','), '') || ']' as feed
-        from ({}) page",
+        "select {} as feed from ({}) page",
+        db::sqlite_json_rows(
+            "json_array(lower(hex(id)), kind, handle, detail, clock_label,
+                nullif(lower(hex(goal_id)), ''), goal_title, body, about, created_at)"
+        ),
         feed_sql_at(limit, cursor)
     )
 }
@@ -235,8 +232,7 @@ pub fn feed_json_sql_at(limit: i64, cursor: [&str; 2]) -> String {
 /// Parses [`feed_json_sql_at`]'s answer, newest first (the order of
 /// [`feed_sql_at`]: time, then id, both descending).
 pub fn feed_from_json(json: &str) -> sqlx::Result<Vec<FeedRow>> {
-    let mut rows: Vec<FeedRow> =
-        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let mut rows: Vec<FeedRow> = db::rows_from_json(Some(json))?;
     rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
     Ok(rows)
 }

@@ -56,10 +56,11 @@ pub async fn home_rows(
     // One row: the home rows and the feed's page, each as one JSON value.
     static BOTH: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "select (select '[' || coalesce(group_concat(json_array(item, lower(hex(id)), text,
-                        started_on, created_at, resets, json(payload)), ','), '') || ']'
-                    from ({HOME_SQL}) home) as home,
-                ({}) as feed",
+            "select (select {} from ({HOME_SQL}) home) as home, ({}) as feed",
+            crate::db::sqlite_json_rows(
+                "json_array(item, lower(hex(id)), text, started_on, created_at, resets,
+                    json(payload))"
+            ),
             feed_store::feed_json_sql_at(feed_store::FEED_PAGE, ["$4", "$5"])
         )
     });
@@ -71,7 +72,7 @@ pub async fn home_rows(
         .bind(before.1)
         .fetch_one(&sqlite.read)
         .await?;
-    let home = serde_json::from_str(&home).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let home = crate::db::rows_from_json(Some(&home))?;
     let feed = feed_store::feed_from_json(&feed)?;
     Ok((home, feed))
 }

@@ -313,10 +313,7 @@ pub async fn feed_part(
 /// databases whatever their collation). `json_agg` of no rows is null;
 /// `json_group_array`'s is `[]`.
 pub fn feed_rows(json: Option<String>) -> sqlx::Result<Vec<FeedRow>> {
-    let mut rows: Vec<FeedRow> = match json {
-        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        None => Vec::new(),
-    };
+    let mut rows: Vec<FeedRow> = crate::db::rows_from_json(json.as_deref())?;
     rows.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
     Ok(rows)
 }
@@ -413,10 +410,7 @@ fn finder_sql(postgres: bool, by_distance: bool, limit: u32) -> String {
             "json_build_array",
         )
     } else {
-        (
-            "'[' || group_concat(r, ',') || ']'".to_owned(),
-            "json_array",
-        )
+        (crate::db::sqlite_json_rows("r"), "json_array")
     };
     format!(
         "select {aggregate} from (
@@ -481,11 +475,8 @@ async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>
                 .await)?
         }
     };
-    // No rows give null on both.
-    match json {
-        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))),
-        None => Ok(Vec::new()),
-    }
+    // No rows give null on PostgreSQL.
+    crate::db::rows_from_json(json.as_deref())
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
