@@ -12,6 +12,7 @@
 #   MEETINGS=2000 GROUP_COUNT=500 POSTS=10000 DURATION=5s bench/groups.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 MEETINGS=${MEETINGS:-20000}
 GROUP_COUNT=${GROUP_COUNT:-5000}
@@ -28,7 +29,6 @@ BIN=target/release/belay
 SERVER=0
 DATA=$(mktemp -d)
 trap '[ "$SERVER" -gt 0 ] && kill "$SERVER" 2>/dev/null; rm -rf "$DATA"; true' EXIT
-PASSWORD="demo password for belay"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 bench/meeting_feed.py "$MEETINGS" "$GROUP_COUNT" > "$DATA/feed.json"
@@ -53,19 +53,9 @@ print(f"rows: {q('select count(*) from peer_group')} groups, {q('select count(*)
       f"{q('select count(*) from group_thread')} threads, {q('select count(*) from group_post')} posts")
 PY
 
-cat > "$DATA/belay.toml" <<TOML
-signup_burst = 1000000
-login_burst = 1000000
-TOML
-BELAY_DATA_DIR="$DATA" BELAY_BIND="127.0.0.1:$PORT" BELAY_LOG=warn "$BIN" --config "$DATA/belay.toml" serve > "$OUT/groups-server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-JAR=$(mktemp)
-CSRF=$(curl -fs -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fs -b "$JAR" -c "$JAR" -o /dev/null -H 'sec-fetch-site: same-origin' \
-  --data-urlencode "csrf=$CSRF" --data-urlencode "handle=$FIRST" --data-urlencode "password=$PASSWORD" "$BASE/login"
-SESSION=$(awk '$6 ~ /belay_session$/ {print $7}' "$JAR")
-rm -f "$JAR"
+start_server "$BIN" "$DATA" "$PORT" "$OUT/groups-server.log"
+SERVER=$SERVER_PID
+SESSION=$(session_cookie "$BASE" "$FIRST")
 [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
 page=$(curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/groups/demo-group")
 grep -q "Older threads" <<<"$page" || { echo "the group page did not render" >&2; exit 1; }
@@ -95,18 +85,7 @@ for i in 1 2 3 4 5; do
 done | sort -n | awk '{a[NR]=$1*1000} END {printf "| `GET /meetings.json` (%d meetings, cached, median of 5) | %.1f |\n", '"$MEETINGS"', a[3]}'
 echo "feed size: $(du -h "$DATA/out.json" | cut -f1), $(grep -o '"slug"' "$DATA/out.json" | wc -l) entries"
 
-measure() {
-  local conns=$1; shift
-  local out
-  out=$(wrk -t2 -c"$conns" -d"$DURATION" --latency "$@")
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $5 }
-    END { printf "%s %.2f %.2f %d\n", rps, p50, p99, bad }' <<<"$out"
-}
+measure() { local conns=$1; shift; bench_measure "$conns" "$DURATION" "$@"; }
 row() { read -r rps p50 p99 bad <<<"$2"; echo "| $1 | $rps | $p50 | $p99 | $bad |"; }
 
 echo

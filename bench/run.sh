@@ -8,6 +8,7 @@
 #   MEMBERS=2000 RUNS=1 DURATION=5s bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 MEMBERS=${MEMBERS:-10000}
 RUNS=${RUNS:-3}
@@ -30,7 +31,6 @@ echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/mach
 
 echo "filling a demo instance with $MEMBERS members..."
 FIRST=$(BELAY_DATA_DIR="$DATA" BELAY_LOG=warn "$BIN" demo --members "$MEMBERS" | sed -n "s/^the first member's handle: //p")
-PASSWORD="demo password for belay"
 
 BELAY_DATA_DIR="$DATA" BELAY_BIND="127.0.0.1:$PORT" BELAY_LOG=warn "$BIN" serve > "$OUT/server.log" 2>&1 &
 SERVER=$!
@@ -38,14 +38,8 @@ for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.
 sleep 2
 IDLE_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
 
-TOKEN=$(curl -fs -X POST "$BASE/api/v1/tokens" -H 'content-type: application/json' \
-  -d "{\"handle\":\"$FIRST\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-JAR=$(mktemp)
-CSRF=$(curl -fs -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fs -b "$JAR" -c "$JAR" -o /dev/null -H 'sec-fetch-site: same-origin' \
-  --data-urlencode "csrf=$CSRF" --data-urlencode "handle=$FIRST" --data-urlencode "password=$PASSWORD" "$BASE/login"
-SESSION=$(awk '$6 == "belay_session" {print $7}' "$JAR")
-rm -f "$JAR"
+TOKEN=$(api_token "$BASE" "$FIRST")
+SESSION=$(session_cookie "$BASE" "$FIRST")
 [ -n "$TOKEN" ] && [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
 curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/me" >/dev/null
 curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/" | grep -q "Hi, $FIRST" || { echo "the home page did not render" >&2; exit 1; }
