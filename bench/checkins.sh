@@ -64,7 +64,10 @@ TOKEN=$(token "$FIRST")
 SESSION=$(session_cookie "$BASE" "$FIRST")
 [ -n "$TOKEN" ] && [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
 items=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/feed?limit=100" | grep -o '"kind"' | wc -l)
-curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/" | grep -q "Your circle" || { echo "the home page did not render" >&2; exit 1; }
+# Read whole before searching: `grep -q` stops at the first match, and
+# with pipefail the writer's broken pipe would fail a page that rendered.
+home=$(curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/")
+grep -q "Your circle" <<<"$home" || { echo "the home page did not render" >&2; exit 1; }
 echo "the first member ($FIRST) has $items feed items on the first page of 100"
 
 # wrk once: "req/s p50_ms p99_ms non2xx"

@@ -42,7 +42,10 @@ TOKEN=$(api_token "$BASE" "$FIRST")
 SESSION=$(session_cookie "$BASE" "$FIRST")
 [ -n "$TOKEN" ] && [ -n "$SESSION" ] || { echo "could not log in as $FIRST" >&2; exit 1; }
 curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/me" >/dev/null
-curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/" | grep -q "Hi, $FIRST" || { echo "the home page did not render" >&2; exit 1; }
+# Read whole before searching: `grep -q` stops at the first match, and
+# with pipefail the writer's broken pipe would fail a page that rendered.
+home=$(curl -fs -H "Cookie: belay_session=$SESSION" "$BASE/")
+grep -q "Hi, $FIRST" <<<"$home" || { echo "the home page did not render" >&2; exit 1; }
 
 # One wrk run: prints "req/s p50_ms p99_ms non2xx".
 measure() {
