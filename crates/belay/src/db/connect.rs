@@ -1,6 +1,6 @@
 //! Turning configuration into pools, with the durability settings checked.
 
-use std::{fmt, path::Path, str::FromStr, time::Duration};
+use std::{fmt, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use sqlx::{
@@ -9,7 +9,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Db, SqliteDb, group::GroupWriter};
+use super::{Db, SqliteDb, group::GroupWriter, inline::InlineReader};
 
 /// Where the data lives, decided from `DATABASE_URL` (or its absence).
 #[derive(Clone, PartialEq, Eq)]
@@ -124,9 +124,17 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
             bail!("SQLite durability check failed: synchronous={sync}, journal_mode={mode}");
         }
     }
+    let file: String =
+        sqlx::query_scalar("select file from pragma_database_list where name = 'main'")
+            .fetch_one(&read)
+            .await?;
+    if file.is_empty() {
+        bail!("SQLite must be a file (not in memory) so that every reader sees one database");
+    }
     Ok(Db::Sqlite(SqliteDb {
         read,
         writer: GroupWriter::new(write),
+        inline: Arc::new(InlineReader::new(file)),
     }))
 }
 

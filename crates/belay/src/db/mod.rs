@@ -14,6 +14,7 @@
 mod connect;
 mod error;
 pub mod group;
+pub mod inline;
 mod migrate;
 
 use std::sync::Arc;
@@ -34,11 +35,13 @@ pub enum Db {
 }
 
 /// SQLite: several reader connections, and one writer shared by group
-/// commit (see [`group`]).
+/// commit (see [`group`]); for the hottest page, readers on the calling
+/// thread (see [`inline`]).
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     pub read: SqlitePool,
     pub writer: Arc<GroupWriter>,
+    pub inline: Arc<inline::InlineReader>,
 }
 
 /// Which backend a [`Db`] runs on, for logs, metrics and tests.

@@ -276,12 +276,18 @@ pub async fn feed(
             } else {
                 FEED_JSON_LARGE.as_str()
             };
-            let json: String = sqlx::query_scalar(sql)
-                .bind(viewer)
-                .bind(before.0)
-                .bind(before.1)
-                .fetch_one(&s.read)
-                .await?;
+            // Bounded by its indexes and the page size: read on this
+            // thread (see `db::inline`), as the home page does.
+            let json = s.inline.read(|conn| {
+                use crate::db::inline::bind;
+                let params: [(&str, &dyn rusqlite::ToSql); 3] = [
+                    ("$1", &bind::uuid(viewer.0)),
+                    ("$2", &bind::time(before.0)),
+                    ("$3", &bind::uuid(before.1)),
+                ];
+                conn.prepare_cached(sql)?
+                    .query_row(params.as_slice(), |row| row.get::<_, String>(0))
+            })?;
             feed_from_json(&json)?
         }
         Db::Postgres(p) => {

@@ -1,10 +1,9 @@
 //! The start page's reads: a member's clocks, their recent unread notices
 //! and any recent risk signal (for the banner) in one statement, and the
 //! circle feed's page in another. On SQLite both come back as one row of
-//! two JSON values: each call is a hop to a database thread and back, and
-//! each row one more, with a copy of every value, which together cost more
-//! than the queries; this page is the one members open most
-//! (`BENCHMARKS.md`, issue 6).
+//! two JSON values, read on the request's own thread (`db::inline`): rows
+//! and hops to a database thread cost more than the queries, and this page
+//! is the one members open most (`BENCHMARKS.md`, issue 6).
 
 use std::sync::LazyLock;
 
@@ -64,14 +63,23 @@ pub async fn home_rows(
             feed_store::feed_json_sql_at(feed_store::FEED_PAGE, ["$4", "$5"])
         )
     });
-    let (home, feed): (String, String) = sqlx::query_as(BOTH.as_str())
-        .bind(member)
-        .bind(notices_since)
-        .bind(signals_since)
-        .bind(before.0)
-        .bind(before.1)
-        .fetch_one(&sqlite.read)
-        .await?;
+    // On this thread: the page's one statement, bounded by its indexes and
+    // limits (see `db::inline`).
+    let sql: &'static str = BOTH.as_str();
+    let (home, feed) = sqlite.inline.read(|conn| {
+        use crate::db::inline::bind;
+        let mut statement = conn.prepare_cached(sql)?;
+        let params: [(&str, &dyn rusqlite::ToSql); 5] = [
+            ("$1", &bind::uuid(member.0)),
+            ("$2", &bind::time(notices_since)),
+            ("$3", &bind::time(signals_since)),
+            ("$4", &bind::time(before.0)),
+            ("$5", &bind::uuid(before.1)),
+        ];
+        statement.query_row(params.as_slice(), |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+    })?;
     let home = crate::db::rows_from_json(Some(&home))?;
     let feed = feed_store::feed_from_json(&feed)?;
     Ok((home, feed))

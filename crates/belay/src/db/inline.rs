@@ -1,0 +1,171 @@
+//! SQLite reads on the calling thread, for the most-visited page.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands it
+//! every statement through a channel: the task's thread wakes the
+//! connection's thread, which wakes the task again with the answer. On a
+//! small machine those two wake-ups cost about as much as the home page's
+//! statement itself (`BENCHMARKS.md`, issue 6). [`InlineReader`] keeps a
+//! few read-only connections of its own (rusqlite, over the same
+//! `libsqlite3` that sqlx links) and runs a statement on the thread that
+//! asks for it.
+//!
+//! The price is that the thread is busy while SQLite works, so this is
+//! only for short reads bounded by an index and a `LIMIT` (the home page's
+//! statement takes about a tenth of a millisecond on 100,000 members);
+//! anything that could run long stays on sqlx's threads.
+//!
+//! The connections open the database read-only and set `query_only`, so
+//! nothing written here can reach the file. WAL readers don't wait for the
+//! writer; the short busy timeout only covers SQLite's rare recovery
+//! moments.
+
+use std::{sync::Mutex, time::Duration};
+
+use rusqlite::{Connection, OpenFlags};
+
+/// Idle connections kept; more are opened when more threads read at once
+/// and closed when they are done.
+const MAX_IDLE: usize = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_millis(250);
+
+#[derive(Debug)]
+pub struct InlineReader {
+    path: String,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl InlineReader {
+    /// Reads the database file at `path` (its main database, as
+    /// `pragma database_list` names it).
+    pub fn new(path: String) -> Self {
+        Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // The same reading settings as sqlx's readers (`connect.rs`).
+        conn.execute_batch(
+            "pragma query_only = ON;
+             pragma trust_schema = OFF;
+             pragma cache_size = -16000;
+             pragma mmap_size = 268435456;
+             pragma temp_store = memory;",
+        )?;
+        Ok(conn)
+    }
+
+    /// Runs `read` on an idle connection (or a new one) on this thread.
+    pub fn read<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> sqlx::Result<T> {
+        let idle = self.lock().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open().map_err(into_sqlx)?,
+        };
+        let answer = read(&conn).map_err(into_sqlx);
+        let mut idle = self.lock();
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        answer
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A failed read is a database error like any other (a 500 for the page,
+/// logged without the statement's values).
+fn into_sqlx(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("SQLite read: {e}"))
+}
+
+/// Binds in the form sqlx-sqlite gives the same Rust values, so a
+/// statement compares them with stored values exactly as it would through
+/// sqlx: UUIDs as their 16 bytes, times as RFC 3339 text.
+pub mod bind {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use uuid::Uuid;
+
+    pub fn uuid(id: Uuid) -> [u8; 16] {
+        id.into_bytes()
+    }
+
+    pub fn time(at: DateTime<Utc>) -> String {
+        at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use sqlx::SqlitePool;
+    use uuid::Uuid;
+
+    /// The binds must match what sqlx stores, or a comparison in SQL would
+    /// quietly go wrong: ask sqlx itself.
+    #[tokio::test]
+    async fn binds_match_what_sqlx_writes() {
+        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 4, 5, 6, 7).unwrap();
+        for t in [at, at + chrono::Duration::microseconds(120)] {
+            let stored: String = sqlx::query_scalar("select $1")
+                .bind(t)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(super::bind::time(t), stored);
+        }
+        let id = Uuid::new_v4();
+        let stored: Vec<u8> = sqlx::query_scalar("select $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(super::bind::uuid(id).as_slice(), stored.as_slice());
+    }
+
+    /// Whatever a caller runs, nothing reaches the file through these
+    /// connections; reads see what the writer committed.
+    #[tokio::test]
+    async fn reads_see_commits_and_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = crate::db::DatabaseTarget::from_url(None, dir.path()).unwrap();
+        let crate::db::Db::Sqlite(db) = crate::db::connect(&target).await.unwrap() else {
+            panic!("no URL means SQLite");
+        };
+        let mut tx = db.writer.begin().await.unwrap();
+        sqlx::query("create table t (a integer)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("insert into t values (7)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let read = db
+            .inline
+            .read(|c| c.query_row("select a from t", [], |r| r.get::<_, i64>(0)));
+        assert_eq!(read.unwrap(), 7);
+        for write in ["insert into t values (8)", "create table u (b integer)"] {
+            let tried = db.inline.read(|c| c.execute(write, []));
+            assert!(tried.is_err(), "{write} went through");
+        }
+        let count: i64 = sqlx::query_scalar("select count(*) from t")
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+}
