@@ -106,6 +106,42 @@ pub mod bind {
     }
 }
 
+/// Columns in the forms sqlx writes them, read back as sqlx would: times
+/// from RFC 3339 text, days from `YYYY-MM-DD`. (UUIDs, 16-byte blobs, read
+/// with rusqlite's own `uuid` support.)
+pub mod column {
+    use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+    use rusqlite::{Row, types::Type};
+
+    fn parsed<T: std::str::FromStr>(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<T>>
+    where
+        T::Err: std::error::Error + Send + Sync + 'static,
+    {
+        let Some(text) = row.get_ref(i)?.as_str_or_null()? else {
+            return Ok(None);
+        };
+        text.parse()
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
+    }
+
+    fn required<T>(i: usize, value: Option<T>) -> rusqlite::Result<T> {
+        value.ok_or(rusqlite::Error::InvalidColumnType(
+            i,
+            "a value".to_owned(),
+            Type::Null,
+        ))
+    }
+
+    pub fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+        required(i, parsed::<DateTime<FixedOffset>>(row, i)?).map(|t| t.with_timezone(&Utc))
+    }
+
+    pub fn day_or_null(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+        parsed(row, i)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -133,6 +169,47 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(super::bind::uuid(id).as_slice(), stored.as_slice());
+    }
+
+    /// What sqlx wrote reads back as the same values through [`column`].
+    #[tokio::test]
+    async fn columns_read_what_sqlx_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = crate::db::DatabaseTarget::from_url(None, dir.path()).unwrap();
+        let crate::db::Db::Sqlite(db) = crate::db::connect(&target).await.unwrap() else {
+            panic!("no URL means SQLite");
+        };
+        let at = Utc.with_ymd_and_hms(2026, 12, 4, 5, 6, 7).unwrap();
+        let times = [at, at + chrono::Duration::microseconds(120)];
+        let (id, day) = (Uuid::new_v4(), at.date_naive());
+        let mut tx = db.writer.begin().await.unwrap();
+        sqlx::query("create table t (at text, id blob, day text)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for t in times {
+            sqlx::query("insert into t values ($1, $2, $3)")
+                .bind(t)
+                .bind(id)
+                .bind(day)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let read = db.inline.read(|c| {
+            c.prepare("select at, id, day from t order by at")?
+                .query_map([], |r| {
+                    Ok((
+                        super::column::time(r, 0)?,
+                        r.get::<_, Uuid>(1)?,
+                        super::column::day_or_null(r, 2)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        let expected: Vec<_> = times.iter().map(|t| (*t, id, Some(day))).collect();
+        assert_eq!(read.unwrap(), expected);
     }
 
     /// Whatever a caller runs, nothing reaches the file through these

@@ -9,7 +9,7 @@ use crate::{
     accounts::MemberId,
     circle::store::{CIRCLE_CHECK, GRANT_CHECK, NO_BLOCK, check},
     clocks::model::ClockId,
-    db::{self, Db, Tx, on_db, on_tx},
+    db::{Db, Tx, on_db, on_tx},
     goals::model::GoalId,
 };
 
@@ -125,9 +125,10 @@ pub async fn refill_pair(tx: &mut Tx, a: MemberId, b: MemberId) -> sqlx::Result<
     Ok(())
 }
 
-/// Read column by column (PostgreSQL), or on SQLite from a JSON array in
-/// this field order ([`feed_json_sql_at`]): keep the two in step.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+/// One item of a feed page: read column by column on either backend, in
+/// this order (`id, kind, handle, detail, clock_label, goal_id, goal_title,
+/// body, about, created_at`).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FeedRow {
     pub id: Uuid,
     pub kind: String,
@@ -141,7 +142,27 @@ pub struct FeedRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// My feed, newest first, before the cursor `($2, $3)`.
+impl FeedRow {
+    /// A row of [`mine_sql`] or [`sent_to_me_sql`] read by `db::inline`.
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        use crate::db::inline::column;
+        Ok(Self {
+            id: row.get(0)?,
+            kind: row.get(1)?,
+            handle: row.get(2)?,
+            detail: row.get(3)?,
+            clock_label: row.get(4)?,
+            goal_id: row.get::<_, Option<Uuid>>(5)?.map(GoalId),
+            goal_title: row.get(6)?,
+            body: row.get(7)?,
+            about: row.get(8)?,
+            created_at: column::time(row, 9)?,
+        })
+    }
+}
+
+/// My feed, newest first, before the cursor `($2, $3)`: the newest of
+/// [`mine_sql`] and [`sent_to_me_sql`] together.
 ///
 /// * My feed entries (the copies that [`record`] and [`refill_pair`] keep)
 ///   read newest first from their index, each passing [`GRANT_CHECK`] now,
@@ -153,6 +174,11 @@ pub struct FeedRow {
 /// * Beside them the newest encouragement sent to me with no block either
 ///   way, read the same way; the two are merged and cut again.
 ///
+/// PostgreSQL merges the two in one statement (a round trip each would cost
+/// more); SQLite, which reads on the request's thread (`db::inline`), runs
+/// them one after the other and merges them in Rust, which measured a sixth
+/// cheaper than SQLite's own `union all … order by` (`BENCHMARKS.md`).
+///
 /// An earlier form cut a list of ids first and joined the names to it
 /// afterwards, through a materialized table read twice; it cost about a
 /// third more on SQLite (`BENCHMARKS.md`, issue 6).
@@ -161,14 +187,21 @@ pub struct FeedRow {
 /// statement whose LIMIT is a bound parameter whenever it is rebound), so
 /// there are two: a default page and the largest; callers trim.
 fn feed_sql(limit: i64) -> String {
-    feed_sql_at(limit, ["$2", "$3"])
+    format!(
+        "select * from (
+            select * from ({}) mine
+            union all
+            select * from ({}) sent_to_me
+        ) items
+        order by created_at desc, id desc
+        limit {limit}",
+        mine_sql(limit),
+        sent_to_me_sql(limit)
+    )
 }
 
-/// [`feed_sql`] with the cursor at other placeholders, for a statement that
-/// runs beside others in one call (the home page's). Its rows are `id,
-/// kind, handle, detail, clock_label, goal_id, goal_title, body, about,
-/// created_at`.
-pub fn feed_sql_at(limit: i64, [at, id]: [&str; 2]) -> String {
+/// My feed entries before the cursor, through the grant check ([`feed_sql`]).
+fn mine_sql(limit: i64) -> String {
     let grant = |what: &str| {
         check(
             GRANT_CHECK,
@@ -176,65 +209,40 @@ pub fn feed_sql_at(limit: i64, [at, id]: [&str; 2]) -> String {
         )
     };
     let (clocks, goals) = (grant("clocks"), grant("goals"));
-    let sender_block = check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")]);
     format!(
-        "select * from (
-            select * from (
-                select f.id, f.kind, m.handle, f.detail, c.label as clock_label, f.goal_id,
-                    g.title as goal_title, '' as body, cast(null as text) as about,
-                    f.created_at
-                from feed_entry fe
-                join feed_item f on f.id = fe.item_id
-                join member m on m.id = f.owner_id
-                left join clock c on c.id = f.clock_id
-                left join goal g on g.id = f.goal_id
-                where fe.viewer_id = $1
-                  and (fe.created_at < {at} or (fe.created_at = {at} and fe.item_id < {id}))
-                  and f.visible
-                  and ((f.kind = 'milestone' and {clocks}) or (f.kind <> 'milestone' and {goals}))
-                order by fe.created_at desc, fe.item_id desc
-                limit {limit}
-            ) mine
-            union all
-            select * from (
-                select e.id, 'encouragement', m.handle, '', null, e.goal_id, g.title, e.body,
-                    e.about, e.created_at
-                from encouragement e
-                join member m on m.id = e.sender_id
-                left join goal g on g.id = e.goal_id
-                where e.recipient_id = $1
-                  and (e.created_at < {at} or (e.created_at = {at} and e.id < {id}))
-                  and {sender_block}
-                order by e.created_at desc, e.id desc
-                limit {limit}
-            ) sent_to_me
-        ) items
-        order by created_at desc, id desc
+        "select f.id, f.kind, m.handle, f.detail, c.label as clock_label, f.goal_id,
+            g.title as goal_title, '' as body, cast(null as text) as about, f.created_at
+        from feed_entry fe
+        join feed_item f on f.id = fe.item_id
+        join member m on m.id = f.owner_id
+        left join clock c on c.id = f.clock_id
+        left join goal g on g.id = f.goal_id
+        where fe.viewer_id = $1
+          and (fe.created_at < $2 or (fe.created_at = $2 and fe.item_id < $3))
+          and f.visible
+          and ((f.kind = 'milestone' and {clocks}) or (f.kind <> 'milestone' and {goals}))
+        order by fe.created_at desc, fe.item_id desc
         limit {limit}"
     )
 }
 
-/// [`feed_sql_at`] on SQLite, as one row with one column, `feed`: the page
-/// as one JSON value ([`db::sqlite_json_rows`]), arrays in [`FeedRow`]'s
-/// field order, ids as hex (JSON can't hold SQLite's 16-byte blobs).
-/// [`feed_from_json`] sorts the rows again.
-pub fn feed_json_sql_at(limit: i64, cursor: [&str; 2]) -> String {
+/// Encouragement sent to me before the cursor, no block either way
+/// ([`feed_sql`]).
+fn sent_to_me_sql(limit: i64) -> String {
+    let sender_block = check(NO_BLOCK, &[("a", "e.sender_id"), ("b", "$1")]);
     format!(
-        "select {} as feed from ({}) page",
-        db::sqlite_json_rows(
-            "json_array(lower(hex(id)), kind, handle, detail, clock_label,
-                nullif(lower(hex(goal_id)), ''), goal_title, body, about, created_at)"
-        ),
-        feed_sql_at(limit, cursor)
+        "select e.id, 'encouragement' as kind, m.handle, '' as detail,
+            cast(null as text) as clock_label, e.goal_id, g.title as goal_title, e.body,
+            e.about, e.created_at
+        from encouragement e
+        join member m on m.id = e.sender_id
+        left join goal g on g.id = e.goal_id
+        where e.recipient_id = $1
+          and (e.created_at < $2 or (e.created_at = $2 and e.id < $3))
+          and {sender_block}
+        order by e.created_at desc, e.id desc
+        limit {limit}"
     )
-}
-
-/// Parses [`feed_json_sql_at`]'s answer, newest first (the order of
-/// [`feed_sql_at`]: time, then id, both descending).
-pub fn feed_from_json(json: &str) -> sqlx::Result<Vec<FeedRow>> {
-    let mut rows: Vec<FeedRow> = db::rows_from_json(Some(json))?;
-    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
-    Ok(rows)
 }
 
 /// Rows the default page reads (20 and one more, to know if there is a next).
@@ -244,10 +252,43 @@ pub const FEED_MAX: i64 = 101;
 
 static FEED_SMALL: LazyLock<String> = LazyLock::new(|| feed_sql(FEED_PAGE));
 static FEED_LARGE: LazyLock<String> = LazyLock::new(|| feed_sql(FEED_MAX));
-static FEED_JSON_SMALL: LazyLock<String> =
-    LazyLock::new(|| feed_json_sql_at(FEED_PAGE, ["$2", "$3"]));
-static FEED_JSON_LARGE: LazyLock<String> =
-    LazyLock::new(|| feed_json_sql_at(FEED_MAX, ["$2", "$3"]));
+static PARTS_SMALL: LazyLock<[String; 2]> =
+    LazyLock::new(|| [mine_sql(FEED_PAGE), sent_to_me_sql(FEED_PAGE)]);
+static PARTS_LARGE: LazyLock<[String; 2]> =
+    LazyLock::new(|| [mine_sql(FEED_MAX), sent_to_me_sql(FEED_MAX)]);
+
+/// [`feed`] on SQLite, on a connection of `db::inline`: both parts, merged
+/// newest first (time, then id, both descending, as [`feed_sql`] orders).
+pub fn feed_sqlite(
+    conn: &rusqlite::Connection,
+    viewer: MemberId,
+    before: (DateTime<Utc>, Uuid),
+    limit: i64,
+) -> rusqlite::Result<Vec<FeedRow>> {
+    use crate::db::inline::bind;
+    let parts: &'static [String; 2] = if limit <= FEED_PAGE {
+        &PARTS_SMALL
+    } else {
+        &PARTS_LARGE
+    };
+    let (viewer, at, id) = (
+        bind::uuid(viewer.0),
+        bind::time(before.0),
+        bind::uuid(before.1),
+    );
+    let params: [(&str, &dyn rusqlite::ToSql); 3] = [("$1", &viewer), ("$2", &at), ("$3", &id)];
+    let mut rows = Vec::new();
+    for sql in parts {
+        let mut statement = conn.prepare_cached(sql)?;
+        let found = statement.query_map(params.as_slice(), FeedRow::from_sqlite)?;
+        for row in found {
+            rows.push(row?);
+        }
+    }
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(rows)
+}
 
 /// Shows or hides a goal's feed items (hidden while it is archived).
 pub async fn set_goal_visible(tx: &mut Tx, goal: GoalId, visible: bool) -> sqlx::Result<()> {
@@ -268,30 +309,14 @@ pub async fn feed(
     before: (DateTime<Utc>, Uuid),
     limit: i64,
 ) -> sqlx::Result<Vec<FeedRow>> {
-    let small = limit <= FEED_PAGE;
     let mut rows: Vec<FeedRow> = match db {
-        Db::Sqlite(s) => {
-            let sql: &'static str = if small {
-                FEED_JSON_SMALL.as_str()
-            } else {
-                FEED_JSON_LARGE.as_str()
-            };
-            // Bounded by its indexes and the page size: read on this
-            // thread (see `db::inline`), as the home page does.
-            let json = s.inline.read(|conn| {
-                use crate::db::inline::bind;
-                let params: [(&str, &dyn rusqlite::ToSql); 3] = [
-                    ("$1", &bind::uuid(viewer.0)),
-                    ("$2", &bind::time(before.0)),
-                    ("$3", &bind::uuid(before.1)),
-                ];
-                conn.prepare_cached(sql)?
-                    .query_row(params.as_slice(), |row| row.get::<_, String>(0))
-            })?;
-            feed_from_json(&json)?
-        }
+        // Bounded by their indexes and the page size: read on this thread
+        // (see `db::inline`), as the home page does.
+        Db::Sqlite(s) => s
+            .inline
+            .read(|conn| feed_sqlite(conn, viewer, before, limit))?,
         Db::Postgres(p) => {
-            let sql: &'static str = if small {
+            let sql: &'static str = if limit <= FEED_PAGE {
                 FEED_SMALL.as_str()
             } else {
                 FEED_LARGE.as_str()

@@ -1,11 +1,9 @@
 //! The start page's reads: a member's clocks, their recent unread notices
 //! and any recent risk signal (for the banner) in one statement, and the
-//! circle feed's page in another. On SQLite both come back as one row of
-//! two JSON values, read on the request's own thread (`db::inline`): rows
-//! and hops to a database thread cost more than the queries, and this page
-//! is the one members open most (`BENCHMARKS.md`, issue 6).
-
-use std::sync::LazyLock;
+//! circle feed's page. On SQLite they run on the request's own thread
+//! (`db::inline`): this page is the one members open most, and sqlx's hop to
+//! a connection thread and back, with a copy of every value, cost more than
+//! the queries (`BENCHMARKS.md`, issue 6).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::Json;
@@ -19,9 +17,8 @@ use crate::{
 
 /// One row of the union: a clock (`item = 'clock'`), a notice, or a risk
 /// signal (`text` its rule, `resets` 1 if the reach-out list was told).
-/// Read column by column (PostgreSQL), or on SQLite from a JSON array in
-/// this field order: keep the two in step.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+/// Read column by column on either backend, in this order.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HomeRow {
     pub item: String,
     pub id: Uuid,
@@ -31,6 +28,27 @@ pub struct HomeRow {
     pub created_at: DateTime<Utc>,
     pub resets: i64,
     pub payload: Option<Json<serde_json::Value>>,
+}
+
+impl HomeRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        use crate::db::inline::column;
+        let payload = match row.get_ref(6)?.as_str_or_null()? {
+            Some(text) => Some(Json(serde_json::from_str(text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+            })?)),
+            None => None,
+        };
+        Ok(Self {
+            item: row.get(0)?,
+            id: row.get(1)?,
+            text: row.get(2)?,
+            started_on: column::day_or_null(row, 3)?,
+            created_at: column::time(row, 4)?,
+            resets: row.get(5)?,
+            payload,
+        })
+    }
 }
 
 /// The home rows ([`HOME_SQL`]) and up to [`feed_store::FEED_PAGE`] rows of the
@@ -52,37 +70,24 @@ pub async fn home_rows(
         let feed = feed_store::feed(db, member, before, feed_store::FEED_PAGE).await?;
         return Ok((home, feed));
     };
-    // One row: the home rows and the feed's page, each as one JSON value.
-    static BOTH: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "select (select {} from ({HOME_SQL}) home) as home, ({}) as feed",
-            crate::db::sqlite_json_rows(
-                "json_array(item, lower(hex(id)), text, started_on, created_at, resets,
-                    json(payload))"
-            ),
-            feed_store::feed_json_sql_at(feed_store::FEED_PAGE, ["$4", "$5"])
-        )
-    });
-    // On this thread: the page's one statement, bounded by its indexes and
-    // limits (see `db::inline`).
-    let sql: &'static str = BOTH.as_str();
-    let (home, feed) = sqlite.inline.read(|conn| {
+    // On this thread: statements bounded by their indexes and limits (see
+    // `db::inline`).
+    sqlite.inline.read(|conn| {
         use crate::db::inline::bind;
-        let mut statement = conn.prepare_cached(sql)?;
-        let params: [(&str, &dyn rusqlite::ToSql); 5] = [
-            ("$1", &bind::uuid(member.0)),
-            ("$2", &bind::time(notices_since)),
-            ("$3", &bind::time(signals_since)),
-            ("$4", &bind::time(before.0)),
-            ("$5", &bind::uuid(before.1)),
-        ];
-        statement.query_row(params.as_slice(), |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-    })?;
-    let home = crate::db::rows_from_json(Some(&home))?;
-    let feed = feed_store::feed_from_json(&feed)?;
-    Ok((home, feed))
+        let (id, notices, signals) = (
+            bind::uuid(member.0),
+            bind::time(notices_since),
+            bind::time(signals_since),
+        );
+        let params: [(&str, &dyn rusqlite::ToSql); 3] =
+            [("$1", &id), ("$2", &notices), ("$3", &signals)];
+        let home = conn
+            .prepare_cached(HOME_SQL)?
+            .query_map(params.as_slice(), HomeRow::from_sqlite)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let feed = feed_store::feed_sqlite(conn, member, before, feed_store::FEED_PAGE)?;
+        Ok((home, feed))
+    })
 }
 
 /// A member's clocks (`$1`), their unread notices since `$2` (the newest
