@@ -32,7 +32,7 @@ use crate::{
 pub const SCHEMA_VERSION: &str = "belay-export/1";
 
 /// (section, query with `$1` the member's id).
-const SECTIONS: &[(&str, &str)] = &[
+pub const SECTIONS: &[(&str, &str)] = &[
     ("account", "select handle, email, time_zone, language, role, suspended_until, banned_at,
         moderators_may_check, created_at, updated_at from member where id = $1"),
     ("profile", "select discoverable, focus, pathway, languages, bio, seeking, offering, vis_focus, vis_pathway,
@@ -107,6 +107,51 @@ const SECTIONS: &[(&str, &str)] = &[
         from access_log l left join member m on m.id = l.viewer_id where l.owner_id = $1 order by l.at"),
 ];
 
+/// The (section, column) pairs that are booleans. PostgreSQL says so
+/// itself; SQLite keeps them as integers 0 and 1, which the export turns
+/// into `false` and `true` by this list, so that one document means the same
+/// on either backend. A test in the PostgreSQL suite describes every
+/// section's query there and fails when this list and PostgreSQL's boolean
+/// columns differ.
+pub const BOOLEAN_COLUMNS: &[(&str, &str)] = &[
+    ("account", "moderators_may_check"),
+    ("profile", "discoverable"),
+    ("capacities", "mentor"),
+    ("capacities", "listener"),
+    ("capacities", "professional"),
+    ("sharing_given", "clocks"),
+    ("sharing_given", "checkins"),
+    ("sharing_given", "goals"),
+    ("sharing_given", "reach_out"),
+    ("sharing_received", "clocks"),
+    ("sharing_received", "checkins"),
+    ("sharing_received", "goals"),
+    ("sharing_received", "reach_out"),
+    ("checkin_settings", "nudge_list"),
+    ("risk_signals", "nudged"),
+    ("reach_out_settings", "receives"),
+    ("reach_out_settings", "follow_up"),
+    ("group_posts", "hidden"),
+];
+
+/// SQLite's 0 and 1 as `false` and `true` in a section's boolean columns.
+fn sqlite_booleans(name: &str, rows: &mut [Value]) {
+    let columns: Vec<&str> = BOOLEAN_COLUMNS
+        .iter()
+        .filter(|(section, _)| *section == name)
+        .map(|(_, column)| *column)
+        .collect();
+    for row in rows.iter_mut() {
+        for column in &columns {
+            if let Some(cell) = row.get_mut(*column)
+                && let Some(n) = cell.as_i64()
+            {
+                *cell = Value::Bool(n != 0);
+            }
+        }
+    }
+}
+
 /// One cell as JSON, whatever its type on either backend.
 macro_rules! cell {
     ($row:expr, $i:expr) => {{
@@ -155,11 +200,13 @@ macro_rules! rows_json {
     }};
 }
 
-async fn section(db: &Db, sql: &'static str, me: MemberId) -> sqlx::Result<Vec<Value>> {
+async fn section(db: &Db, name: &str, sql: &'static str, me: MemberId) -> sqlx::Result<Vec<Value>> {
     Ok(match db {
         Db::Sqlite(s) => {
             let rows = sqlx::query(sql).bind(me).fetch_all(&s.read).await?;
-            rows_json!(rows)
+            let mut rows = rows_json!(rows);
+            sqlite_booleans(name, &mut rows);
+            rows
         }
         Db::Postgres(p) => {
             let rows = sqlx::query(sql).bind(me).fetch_all(p).await?;
@@ -174,7 +221,7 @@ pub async fn export(state: &AppState, me: &AuthMember) -> AppResult<Value> {
     for (name, sql) in SECTIONS {
         data.insert(
             (*name).to_owned(),
-            Value::Array(section(&state.db, sql, me.id).await?),
+            Value::Array(section(&state.db, name, sql, me.id).await?),
         );
     }
     Ok(json!({

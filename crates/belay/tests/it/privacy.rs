@@ -851,9 +851,10 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
     assert_eq!(data["clocks"][0]["started_on"], "2011-07-19");
     assert_eq!(data["checkins"][0]["mood"], 3);
     assert_eq!(data["access_log"][0]["who"], "steadyfriend");
-    // A boolean is 1 in SQLite's export, true in PostgreSQL's.
-    let check = &data["account"][0]["moderators_may_check"];
-    assert!(*check == json!(true) || *check == json!(1), "{check}");
+    // Booleans are JSON booleans on both backends (SQLite keeps 0 and 1).
+    assert_eq!(data["account"][0]["moderators_may_check"], json!(true));
+    assert_eq!(data["profile"][0]["discoverable"], json!(false));
+    assert_eq!(data["sharing_given"][0]["clocks"], json!(true));
     assert_eq!(data["reports_filed"][0]["about_member"], "steadyfriend");
     assert!(count("notices") >= 1);
     // The readable page and the download.

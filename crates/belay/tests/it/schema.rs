@@ -52,6 +52,48 @@ mod postgres {
         }
         super::compare_columns().await
     }
+
+    /// SQLite has no boolean type, so the export turns 0 and 1 into
+    /// booleans by a list; PostgreSQL knows which columns are booleans.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_exports_boolean_list_matches_postgresql() {
+        if crate::support::app::postgres_url().is_none() {
+            eprintln!("BELAY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+            return;
+        }
+        super::export_booleans().await
+    }
+}
+
+async fn export_booleans() {
+    use belay::privacy::export::{BOOLEAN_COLUMNS, SECTIONS};
+    use sqlx::{Column, Executor, TypeInfo};
+    let storage = Storage::new(Backend::Postgres).await;
+    let db = belay::db::connect(&storage.target()).await.unwrap();
+    belay::db::migrate(&db).await.unwrap();
+    let belay::db::Db::Postgres(pool) = &db else {
+        panic!("a PostgreSQL target");
+    };
+    let mut found = BTreeSet::new();
+    for (section, sql) in SECTIONS {
+        let sql: &'static str = sql;
+        let described = pool
+            .describe(sqlx::SqlSafeStr::into_sql_str(sql))
+            .await
+            .unwrap();
+        for column in described.columns() {
+            if column.type_info().name() == "BOOL" {
+                found.insert((section.to_string(), column.name().to_owned()));
+            }
+        }
+    }
+    db.close().await;
+    let listed: BTreeSet<(String, String)> = BOOLEAN_COLUMNS
+        .iter()
+        .map(|(s, c)| (s.to_string(), c.to_string()))
+        .collect();
+    assert!(found.contains(&("account".into(), "moderators_may_check".into())));
+    assert_eq!(listed, found);
 }
 
 async fn compare_columns() {
