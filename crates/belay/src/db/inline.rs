@@ -1,4 +1,4 @@
-//! SQLite reads on the calling thread, for the most-visited page.
+//! SQLite reads on the calling thread, for the most-visited pages.
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands it
 //! every statement through a channel: the task's thread wakes the
