@@ -144,59 +144,75 @@ pub mod column {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeZone, Utc};
+    use chrono::{DateTime, TimeZone, Utc};
     use sqlx::SqlitePool;
     use uuid::Uuid;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn an_instant() -> Result<DateTime<Utc>, &'static str> {
+        Utc.with_ymd_and_hms(2026, 12, 4, 5, 6, 7)
+            .single()
+            .ok_or("not one instant")
+    }
+
+    /// A file database as `serve` opens it (its directory kept alive with
+    /// it), with `setup` committed through the writer.
+    async fn file_db(
+        setup: &[&'static str],
+    ) -> Result<(tempfile::TempDir, crate::db::SqliteDb), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let target = crate::db::DatabaseTarget::from_url(None, dir.path())?;
+        let crate::db::Db::Sqlite(db) = crate::db::connect(&target).await? else {
+            return Err("no URL should mean SQLite".into());
+        };
+        let mut tx = db.writer.begin().await?;
+        for sql in setup {
+            sqlx::query(*sql).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok((dir, db))
+    }
 
     /// The binds must match what sqlx stores, or a comparison in SQL would
     /// quietly go wrong: ask sqlx itself.
     #[tokio::test]
-    async fn binds_match_what_sqlx_writes() {
-        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 12, 4, 5, 6, 7).unwrap();
+    async fn binds_match_what_sqlx_writes() -> TestResult {
+        let pool = SqlitePool::connect("sqlite::memory:").await?;
+        let at = an_instant()?;
         for t in [at, at + chrono::Duration::microseconds(120)] {
             let stored: String = sqlx::query_scalar("select $1")
                 .bind(t)
                 .fetch_one(&pool)
-                .await
-                .unwrap();
+                .await?;
             assert_eq!(super::bind::time(t), stored);
         }
         let id = Uuid::new_v4();
         let stored: Vec<u8> = sqlx::query_scalar("select $1")
             .bind(id)
             .fetch_one(&pool)
-            .await
-            .unwrap();
+            .await?;
         assert_eq!(super::bind::uuid(id).as_slice(), stored.as_slice());
+        Ok(())
     }
 
     /// What sqlx wrote reads back as the same values through [`column`].
     #[tokio::test]
-    async fn columns_read_what_sqlx_wrote() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = crate::db::DatabaseTarget::from_url(None, dir.path()).unwrap();
-        let crate::db::Db::Sqlite(db) = crate::db::connect(&target).await.unwrap() else {
-            panic!("no URL means SQLite");
-        };
-        let at = Utc.with_ymd_and_hms(2026, 12, 4, 5, 6, 7).unwrap();
+    async fn columns_read_what_sqlx_wrote() -> TestResult {
+        let (_dir, db) = file_db(&["create table t (at text, id blob, day text)"]).await?;
+        let at = an_instant()?;
         let times = [at, at + chrono::Duration::microseconds(120)];
         let (id, day) = (Uuid::new_v4(), at.date_naive());
-        let mut tx = db.writer.begin().await.unwrap();
-        sqlx::query("create table t (at text, id blob, day text)")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = db.writer.begin().await?;
         for t in times {
             sqlx::query("insert into t values ($1, $2, $3)")
                 .bind(t)
                 .bind(id)
                 .bind(day)
                 .execute(&mut *tx)
-                .await
-                .unwrap();
+                .await?;
         }
-        tx.commit().await.unwrap();
+        tx.commit().await?;
         let read = db.inline.read(|c| {
             c.prepare("select at, id, day from t order by at")?
                 .query_map([], |r| {
@@ -207,42 +223,30 @@ mod tests {
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
-        });
+        })?;
         let expected: Vec<_> = times.iter().map(|t| (*t, id, Some(day))).collect();
-        assert_eq!(read.unwrap(), expected);
+        assert_eq!(read, expected);
+        Ok(())
     }
 
     /// Whatever a caller runs, nothing reaches the file through these
     /// connections; reads see what the writer committed.
     #[tokio::test]
-    async fn reads_see_commits_and_cannot_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = crate::db::DatabaseTarget::from_url(None, dir.path()).unwrap();
-        let crate::db::Db::Sqlite(db) = crate::db::connect(&target).await.unwrap() else {
-            panic!("no URL means SQLite");
-        };
-        let mut tx = db.writer.begin().await.unwrap();
-        sqlx::query("create table t (a integer)")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("insert into t values (7)")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+    async fn reads_see_commits_and_cannot_write() -> TestResult {
+        let (_dir, db) =
+            file_db(&["create table t (a integer)", "insert into t values (7)"]).await?;
         let read = db
             .inline
-            .read(|c| c.query_row("select a from t", [], |r| r.get::<_, i64>(0)));
-        assert_eq!(read.unwrap(), 7);
+            .read(|c| c.query_row("select a from t", [], |r| r.get::<_, i64>(0)))?;
+        assert_eq!(read, 7);
         for write in ["insert into t values (8)", "create table u (b integer)"] {
             let tried = db.inline.read(|c| c.execute(write, []));
             assert!(tried.is_err(), "{write} went through");
         }
         let count: i64 = sqlx::query_scalar("select count(*) from t")
             .fetch_one(&db.read)
-            .await
-            .unwrap();
+            .await?;
         assert_eq!(count, 1);
+        Ok(())
     }
 }

@@ -180,8 +180,7 @@ mod postgres_only {
     /// message sent through one reaches a stream held by the other.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_two_instances_deliver_across_each_other() {
-        if crate::support::app::postgres_url().is_none() {
-            eprintln!("BELAY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+        if !crate::support::app::postgres_available() {
             return;
         }
         let storage = Storage::new(Backend::Postgres).await;

@@ -46,8 +46,7 @@ mod postgres {
     /// Needs both databases, so it lives in the PostgreSQL suite.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn both_backends_have_the_same_tables_and_columns() {
-        if crate::support::app::postgres_url().is_none() {
-            eprintln!("BELAY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+        if !crate::support::app::postgres_available() {
             return;
         }
         super::compare_columns().await
@@ -57,8 +56,7 @@ mod postgres {
     /// booleans by a list; PostgreSQL knows which columns are booleans.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_exports_boolean_list_matches_postgresql() {
-        if crate::support::app::postgres_url().is_none() {
-            eprintln!("BELAY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+        if !crate::support::app::postgres_available() {
             return;
         }
         super::export_booleans().await

@@ -27,8 +27,7 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if $crate::support::app::postgres_url().is_none() {
-                        eprintln!("BELAY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+                    if !$crate::support::app::postgres_available() {
                         return;
                     }
                     super::$name($crate::support::Backend::Postgres).await
