@@ -394,7 +394,7 @@ pub async fn of_access(
 }
 
 /// Every meeting's cancelled and moved occurrences from 400 days back, by
-/// meeting. Changing one touches its meeting, which changes the meetings'
+/// meeting. Changing one moves the meetings'
 /// version (`version`, or read here if the caller has none), so the map is
 /// read again only when that or the day changes: a finder miss or a group
 /// page no longer reads every exception on the instance.
@@ -965,8 +965,8 @@ async fn meeting_guide_body(state: &AppState) -> AppResult<(Bytes, Vec<u8>)> {
 }
 
 /// The serialized feed and its ETag, rebuilt only when a meeting or a group
-/// changed: a cheap version query (indexed `max(updated_at)` and a count)
-/// decides, so every instance on a shared PostgreSQL serves what is stored.
+/// changed: a one-row version query (`store::feed_version`) decides, so
+/// every instance on a shared PostgreSQL serves what is stored.
 /// One request builds a new version while the others wait for it: a feed
 /// costs both cores for tens of milliseconds, and a burst of consumers
 /// after a change would otherwise each build their own.

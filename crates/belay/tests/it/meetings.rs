@@ -1065,6 +1065,28 @@ async fn the_meeting_guide_feed(b: Backend) {
         assert_eq!(body[0]["group"], "Lakeview Again");
     }
     assert_eq!(app.state.meetings.feed_builds(), before + 1, "built once");
+    // Another instance's write (this process hears nothing of it), whose
+    // time was read before a later-stamped write committed: it moves
+    // neither a count nor the newest time, and the feed and the finder
+    // must still show it. The finder keeps answers for the minute, so it
+    // is asked in the same minute before and after.
+    let (s, finder) = app.get("/api/v1/meetings", &ana).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(finder.to_string().contains("Lakeview Again"), "{finder}");
+    app.exec(
+        "update peer_group set name = 'Lakeview Elsewhere', updated_at = '2026-11-25T11:00:00+00:00'
+        where name = 'Lakeview Again'",
+    )
+    .await;
+    assert_eq!(
+        meeting_guide_json(&app).await[0]["group"],
+        "Lakeview Elsewhere"
+    );
+    let (_, finder) = app.get("/api/v1/meetings", &ana).await;
+    assert!(
+        finder.to_string().contains("Lakeview Elsewhere"),
+        "{finder}"
+    );
 }
 
 /// What an entry of a sample feed should look like once imported and
