@@ -193,24 +193,63 @@ pub async fn schedule_silence(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    match silence_plan(member, last, streak, tz)? {
+        Silence::Cancel(key) => queue::cancel(tx, &key).await?,
+        Silence::Move(job) => queue::enqueue(tx, &job, now).await?,
+        Silence::Keep => {}
+    }
+    Ok(())
+}
+
+/// [`schedule_silence`] in an inline unit of SQLite's group writer.
+pub fn schedule_silence_inline(
+    conn: &rusqlite::Connection,
+    member: MemberId,
+    last: NaiveDate,
+    streak: usize,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let plan = silence_plan(member, last, streak, tz)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    match plan {
+        Silence::Cancel(key) => queue::inline::cancel(conn, &key),
+        Silence::Move(job) => queue::inline::enqueue(conn, &job, now),
+        Silence::Keep => Ok(()),
+    }
+}
+
+/// What a check-in on `last` does to the member's silence check.
+enum Silence {
+    /// The streak is too short to count: no check.
+    Cancel(String),
+    /// Due at the start of the fourth local day after `last`.
+    Move(queue::NewJob),
+    /// Past the calendar's end: leave it.
+    Keep,
+}
+
+fn silence_plan(
+    member: MemberId,
+    last: NaiveDate,
+    streak: usize,
+    tz: Tz,
+) -> anyhow::Result<Silence> {
     if streak < SILENCE_AFTER_STREAK {
-        queue::cancel(tx, &silence_key(member)).await?;
-        return Ok(());
+        return Ok(Silence::Cancel(silence_key(member)));
     }
     let Some(due_day) = last.checked_add_days(Days::new(SILENCE_DAYS + 1)) else {
-        return Ok(());
+        return Ok(Silence::Keep);
     };
     let job = SilenceCheck {
         member_id: member,
         last,
     };
-    let new = queue::NewJob::of(
+    Ok(Silence::Move(queue::NewJob::of(
         &job,
         start_of_local_day(due_day, tz),
         Some(silence_key(member)),
-    )?;
-    queue::enqueue(tx, &new, now).await?;
-    Ok(())
+    )?))
 }
 
 impl Job for SilenceCheck {

@@ -14,6 +14,8 @@ use crate::{
     accounts::AuthMember,
     app::AppState,
     circle::store::{Grant, granted_owner},
+    db::Db,
+    jobs::Announce,
     safety::{CrisisLine, screen},
     time::{local_today, parse_time_zone},
     web::error::{AppError, AppResult},
@@ -124,9 +126,62 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
     );
     let now = state.clock.now();
     let today = local_today(now, member.time_zone);
+    let inline = match &state.db {
+        Db::Sqlite(s) => {
+            s.writer
+                .run_inline(|conn| save_inline(conn, member, today, &valid, now))
+                .await?
+        }
+        Db::Postgres(_) => None,
+    };
+    let done = match inline {
+        Some(done) => done,
+        None => save_in_tx(state, member, today, &valid, now).await?,
+    };
+    // A signal that fired may have queued emails due now; the silence job
+    // is days away, and waking the workers for it would cost a read.
+    if !done.announce.is_empty() {
+        state.jobs.wake();
+    }
+    state.events.announce_all(&done.announce);
+    let row = CheckinRow {
+        local_date: today,
+        mood: valid.mood,
+        craving: valid.craving,
+        sleep_hours: valid.sleep_hours,
+        triggers: valid.triggers.join(","),
+        gratitude: valid.gratitude,
+        note: valid.note,
+        updated_at: now,
+    };
+    Ok(Saved {
+        checkin: Checkin::from_row(row, true),
+        created: done.created,
+        streak: done.streak,
+        signals: done.signals,
+        crisis_resources: risk.resources(),
+    })
+}
+
+/// What saving a check-in did, whichever way it ran.
+struct Done {
+    created: bool,
+    streak: Streak,
+    signals: Vec<String>,
+    announce: Announce,
+}
+
+/// The save in a write transaction, on either backend.
+async fn save_in_tx(
+    state: &AppState,
+    member: &AuthMember,
+    today: NaiveDate,
+    valid: &model::Valid,
+    now: DateTime<Utc>,
+) -> AppResult<Done> {
     let mut tx = state.db.begin_write().await?;
     let store::Saved { created, recent } =
-        store::save(&mut tx, member.id, today, &valid, now).await?;
+        store::save(&mut tx, member.id, today, valid, now).await?;
     let mut announce = Vec::new();
     let mut signals = Vec::new();
     for (rule, episode) in risk::on_save(today, &recent) {
@@ -136,8 +191,7 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
         }
         announce.extend(fired);
     }
-    let dates: Vec<NaiveDate> = recent.iter().map(|r| r.0).collect();
-    let streak = streak_of(&dates, today);
+    let streak = streak_of(&dates_of(&recent), today);
     // The day's first check-in moves the silence check; a later one that
     // day changes neither the last date nor the streak, so the check the
     // first one left is already right, and rewriting it (three indexes of
@@ -154,29 +208,54 @@ pub async fn save(state: &AppState, member: &AuthMember, input: Input) -> AppRes
         .await?;
     }
     tx.commit().await?;
-    // A signal that fired may have queued emails due now; the silence job
-    // is days away, and waking the workers for it would cost a read.
-    if !announce.is_empty() {
-        state.jobs.wake();
-    }
-    state.events.announce_all(&announce);
-    let row = CheckinRow {
-        local_date: today,
-        mood: valid.mood,
-        craving: valid.craving,
-        sleep_hours: valid.sleep_hours,
-        triggers: valid.triggers.join(","),
-        gratitude: valid.gratitude,
-        note: valid.note,
-        updated_at: now,
-    };
-    Ok(Saved {
-        checkin: Checkin::from_row(row, true),
+    Ok(Done {
         created,
         streak,
         signals,
-        crisis_resources: risk.resources(),
+        announce,
     })
+}
+
+/// The save as an inline unit of SQLite's group writer, its statements on
+/// this thread with no hand-off to sqlx's (`db::group`): the common case,
+/// a check-in that raises no signal for the first time in its episode.
+/// When one does, `None` (the unit undone): prompting the member and
+/// nudging their list goes through [`save_in_tx`], which does it all again
+/// in one transaction.
+fn save_inline(
+    conn: &rusqlite::Connection,
+    member: &AuthMember,
+    today: NaiveDate,
+    valid: &model::Valid,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<Done>> {
+    let store::Saved { created, recent } = store::save_inline(conn, member.id, today, valid, now)?;
+    for (rule, episode) in risk::on_save(today, &recent) {
+        if !store::signal_fired_inline(conn, member.id, rule.as_str(), episode)? {
+            return Ok(None);
+        }
+    }
+    let streak = streak_of(&dates_of(&recent), today);
+    if created {
+        risk::schedule_silence_inline(
+            conn,
+            member.id,
+            today,
+            streak.current as usize,
+            member.time_zone,
+            now,
+        )?;
+    }
+    Ok(Some(Done {
+        created,
+        streak,
+        signals: Vec::new(),
+        announce: Vec::new(),
+    }))
+}
+
+fn dates_of(recent: &[(NaiveDate, i32, i32)]) -> Vec<NaiveDate> {
+    recent.iter().map(|r| r.0).collect()
 }
 
 /// Check-ins over some days, newest first, with the streak.

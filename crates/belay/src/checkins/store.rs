@@ -8,7 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::model::Valid;
 use crate::{
     accounts::MemberId,
-    db::{Db, Tx, on_db, on_tx},
+    db::{
+        Db, Tx,
+        inline::{bind, column},
+        on_db, on_tx,
+    },
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -96,16 +100,68 @@ pub async fn save(
                 .await?
         }
     };
-    let created = rows
-        .iter()
-        .any(|&(date, _, _, revision)| date == day && revision == 0);
-    Ok(Saved {
-        created,
-        recent: rows
-            .into_iter()
-            .map(|(date, mood, craving, _)| (date, mood, craving))
-            .collect(),
-    })
+    Ok(Saved::from_rows(day, rows))
+}
+
+impl Saved {
+    /// From [`RECENT`]'s rows after the upsert of `day`.
+    fn from_rows(day: NaiveDate, rows: Vec<(NaiveDate, i32, i32, i32)>) -> Self {
+        let created = rows
+            .iter()
+            .any(|&(date, _, _, revision)| date == day && revision == 0);
+        Self {
+            created,
+            recent: rows
+                .into_iter()
+                .map(|(date, mood, craving, _)| (date, mood, craving))
+                .collect(),
+        }
+    }
+}
+
+/// [`save`] as an inline unit of SQLite's group writer (`db::group`): the
+/// same two statements, on the calling thread, bound as sqlx binds.
+pub fn save_inline(
+    conn: &rusqlite::Connection,
+    member: MemberId,
+    day: NaiveDate,
+    c: &Valid,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Saved> {
+    conn.prepare_cached(UPSERT)?.execute(rusqlite::params![
+        bind::uuid(member.0),
+        bind::day(day),
+        c.mood,
+        c.craving,
+        c.sleep_hours,
+        c.triggers.join(","),
+        c.gratitude,
+        c.note,
+        bind::time(now),
+    ])?;
+    let rows = conn
+        .prepare_cached(RECENT.as_str())?
+        .query_map([bind::uuid(member.0)], |r| {
+            Ok((column::day(r, 0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Saved::from_rows(day, rows))
+}
+
+/// Whether `rule` already fired for the episode (see [`fire_signal`]), for
+/// an inline unit.
+pub fn signal_fired_inline(
+    conn: &rusqlite::Connection,
+    member: MemberId,
+    rule: &str,
+    episode: NaiveDate,
+) -> rusqlite::Result<bool> {
+    const SQL: &str = "select exists (select 1 from risk_signal
+        where member_id = $1 and rule = $2 and episode = $3)";
+    conn.prepare_cached(SQL)?.query_row(
+        rusqlite::params![bind::uuid(member.0), rule, bind::day(episode)],
+        |r| r.get(0),
+    )
 }
 
 static SINCE: LazyLock<String> = LazyLock::new(|| {

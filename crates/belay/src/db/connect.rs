@@ -133,7 +133,7 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
     }
     Ok(Db::Sqlite(SqliteDb {
         read,
-        writer: GroupWriter::new(write),
+        writer: GroupWriter::new(write, file.clone()),
         inline: Arc::new(InlineReader::new(file)),
     }))
 }

@@ -50,14 +50,8 @@ impl InlineReader {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        // The same reading settings as sqlx's readers (`connect.rs`).
-        conn.execute_batch(
-            "pragma query_only = ON;
-             pragma trust_schema = OFF;
-             pragma cache_size = -16000;
-             pragma mmap_size = 268435456;
-             pragma temp_store = memory;",
-        )?;
+        conn.execute_batch(READING)?;
+        conn.execute_batch("pragma query_only = ON;")?;
         Ok(conn)
     }
 
@@ -84,17 +78,65 @@ impl InlineReader {
     }
 }
 
-/// A failed read is a database error like any other (a 500 for the page,
-/// logged without the statement's values).
-fn into_sqlx(e: rusqlite::Error) -> sqlx::Error {
-    sqlx::Error::Protocol(format!("SQLite read: {e}"))
+/// The reading settings of sqlx's connections (`connect.rs`).
+const READING: &str = "pragma trust_schema = OFF;
+     pragma cache_size = -16000;
+     pragma mmap_size = 268435456;
+     pragma temp_store = memory;";
+
+/// A writer connection for [`super::group`]'s inline units, with the
+/// settings of sqlx's writer (`connect.rs`), checked as it checks them:
+/// `synchronous=FULL` in WAL, foreign keys on, deleted content zeroed.
+///
+/// Its busy timeout is zero: the group writer's mutex already orders
+/// every writer of this process, so the write lock is busy only while
+/// another process (a `belay` command) writes, and a tokio worker must not
+/// sit waiting for that. `BEGIN IMMEDIATE` then fails at once with
+/// `SQLITE_BUSY`, and the unit goes through sqlx instead, which waits off
+/// the worker.
+pub fn open_writer(path: &str) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::ZERO)?;
+    conn.execute_batch(READING)?;
+    conn.execute_batch(
+        "pragma synchronous = FULL;
+         pragma foreign_keys = ON;
+         pragma secure_delete = ON;",
+    )?;
+    let sync: i64 = conn.query_row("pragma synchronous", [], |r| r.get(0))?;
+    let mode: String = conn.query_row("pragma journal_mode", [], |r| r.get(0))?;
+    let keys: i64 = conn.query_row("pragma foreign_keys", [], |r| r.get(0))?;
+    if sync != 2 || !mode.eq_ignore_ascii_case("wal") || keys != 1 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(format!(
+                "durability check failed: synchronous={sync}, journal_mode={mode}, foreign_keys={keys}"
+            )),
+        ));
+    }
+    Ok(conn)
+}
+
+/// Whether `e` is SQLite's "the database is locked" (another process
+/// holds the write lock).
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+}
+
+/// A failed statement is a database error like any other (a 500 for the
+/// page, logged without the statement's values).
+pub fn into_sqlx(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("SQLite: {e}"))
 }
 
 /// Binds in the form sqlx-sqlite gives the same Rust values, so a
 /// statement compares them with stored values exactly as it would through
 /// sqlx: UUIDs as their 16 bytes, times as RFC 3339 text.
 pub mod bind {
-    use chrono::{DateTime, SecondsFormat, Utc};
+    use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
     use uuid::Uuid;
 
     pub fn uuid(id: Uuid) -> [u8; 16] {
@@ -103,6 +145,10 @@ pub mod bind {
 
     pub fn time(at: DateTime<Utc>) -> String {
         at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    }
+
+    pub fn day(day: NaiveDate) -> String {
+        day.format("%F").to_string()
     }
 }
 
@@ -139,6 +185,10 @@ pub mod column {
 
     pub fn day_or_null(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
         parsed(row, i)
+    }
+
+    pub fn day(row: &Row<'_>, i: usize) -> rusqlite::Result<NaiveDate> {
+        required(i, parsed(row, i)?)
     }
 }
 
@@ -193,6 +243,17 @@ mod tests {
             .fetch_one(&pool)
             .await?;
         assert_eq!(super::bind::uuid(id).as_slice(), stored.as_slice());
+        for day in [
+            at.date_naive(),
+            chrono::NaiveDate::MIN,
+            chrono::NaiveDate::MAX,
+        ] {
+            let stored: String = sqlx::query_scalar("select $1")
+                .bind(day)
+                .fetch_one(&pool)
+                .await?;
+            assert_eq!(super::bind::day(day), stored);
+        }
         Ok(())
     }
 
@@ -220,11 +281,12 @@ mod tests {
                         super::column::time(r, 0)?,
                         r.get::<_, Uuid>(1)?,
                         super::column::day_or_null(r, 2)?,
+                        super::column::day(r, 2)?,
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })?;
-        let expected: Vec<_> = times.iter().map(|t| (*t, id, Some(day))).collect();
+        let expected: Vec<_> = times.iter().map(|t| (*t, id, Some(day), day)).collect();
         assert_eq!(read, expected);
         Ok(())
     }

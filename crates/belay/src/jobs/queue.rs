@@ -43,16 +43,20 @@ impl NewJob {
     }
 }
 
+const ENQUEUE: &str = "insert into job
+        (id, kind, payload, dedupe_key, due_at, attempts, max_attempts, created_at)
+    values ($1, $2, $3, $4, $5, 0, $6, $7)
+    on conflict (dedupe_key) do update set
+        kind = excluded.kind, payload = excluded.payload, due_at = excluded.due_at,
+        max_attempts = excluded.max_attempts, lease_id = null, leased_until = null,
+        attempts = 0, last_error = null, failed_at = null";
+
+const CANCEL: &str = "delete from job where dedupe_key = $1";
+
 /// Adds a job in the caller's transaction. With a `dedupe_key`, replaces the
 /// pending job of that key (new payload and due time, fresh attempts).
 pub async fn enqueue(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) -> sqlx::Result<()> {
-    const SQL: &str = "insert into job
-            (id, kind, payload, dedupe_key, due_at, attempts, max_attempts, created_at)
-        values ($1, $2, $3, $4, $5, 0, $6, $7)
-        on conflict (dedupe_key) do update set
-            kind = excluded.kind, payload = excluded.payload, due_at = excluded.due_at,
-            max_attempts = excluded.max_attempts, lease_id = null, leased_until = null,
-            attempts = 0, last_error = null, failed_at = null";
+    const SQL: &str = ENQUEUE;
     on_tx!(tx, |c| sqlx::query(SQL)
         .bind(Uuid::new_v4())
         .bind(job.kind)
@@ -69,13 +73,45 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) -> sqlx::Res
 
 /// Removes the pending job of a key (e.g. the clock it was for is gone).
 pub async fn cancel(tx: &mut Tx, dedupe_key: &str) -> sqlx::Result<()> {
-    const SQL: &str = "delete from job where dedupe_key = $1";
+    const SQL: &str = CANCEL;
     on_tx!(tx, |c| sqlx::query(SQL)
         .bind(dedupe_key)
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// [`enqueue`] and [`cancel`] for an inline unit of SQLite's group writer
+/// (`db::group`), binding the values as sqlx does.
+pub mod inline {
+    use chrono::{DateTime, Utc};
+    use rusqlite::{Connection, params};
+    use uuid::Uuid;
+
+    use super::NewJob;
+    use crate::db::inline::bind;
+
+    pub fn enqueue(conn: &Connection, job: &NewJob, now: DateTime<Utc>) -> rusqlite::Result<()> {
+        let payload = serde_json::to_string(&job.payload)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        conn.prepare_cached(super::ENQUEUE)?.execute(params![
+            bind::uuid(Uuid::new_v4()),
+            job.kind,
+            payload,
+            job.dedupe_key,
+            bind::time(job.due_at),
+            job.max_attempts,
+            bind::time(now),
+        ])?;
+        Ok(())
+    }
+
+    pub fn cancel(conn: &Connection, dedupe_key: &str) -> rusqlite::Result<()> {
+        conn.prepare_cached(super::CANCEL)?
+            .execute(params![dedupe_key])?;
+        Ok(())
+    }
 }
 
 /// A job this worker holds a lease on.

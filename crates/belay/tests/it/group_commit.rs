@@ -155,3 +155,144 @@ async fn an_explicit_rollback_undoes_only_that_transaction(b: Backend) {
         1
     );
 }
+
+// ---- inline units (SQLite only) -------------------------------------------
+
+fn sqlite_writer(app: &TestApp) -> std::sync::Arc<belay::db::group::GroupWriter> {
+    match &app.state.db {
+        belay::db::Db::Sqlite(s) => s.writer.clone(),
+        belay::db::Db::Postgres(_) => unreachable!("SQLite only"),
+    }
+}
+
+/// Inline units and sqlx units, all at once: every acknowledged one is
+/// there, and units still share commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_and_sqlx_units_mixed_all_commit() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let writer = sqlite_writer(&app);
+    let now = app.now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..300 {
+        let db = app.state.db.clone();
+        let writer = writer.clone();
+        tasks.spawn(async move {
+            // Runs of the same kind, so groups form on each connection.
+            if (n / 10) % 2 == 0 {
+                let done = writer
+                    .run_inline(|c| queue::inline::enqueue(c, &job(n, None), now).map(Some))
+                    .await
+                    .unwrap();
+                assert_eq!(done, Some(()));
+            } else {
+                let mut tx = db.begin_write().await.unwrap();
+                queue::enqueue(&mut tx, &job(n, None), now).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    assert_eq!(jobs(&app).await, 300);
+    let (commits, units) = writer.stats();
+    assert!(units >= 300, "{units}");
+    assert!(commits < units, "{commits} commits for {units} units");
+}
+
+/// An inline unit that declines or fails is undone; the units around it,
+/// in the same groups, are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_or_failed_inline_unit_undoes_only_itself() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let writer = sqlite_writer(&app);
+    let now = app.now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let db = app.state.db.clone();
+        let writer = writer.clone();
+        tasks.spawn(async move {
+            if n % 4 == 3 {
+                let mut tx = db.begin_write().await.unwrap();
+                queue::enqueue(&mut tx, &job(n, None), now).await.unwrap();
+                tx.commit().await.unwrap();
+                return;
+            }
+            let answer = writer
+                .run_inline(|c| {
+                    queue::inline::enqueue(c, &job(n, None), now)?;
+                    match n % 3 {
+                        0 => Ok(None),
+                        // A foreign-key violation: no such member.
+                        1 => c
+                            .execute(
+                                "insert into notice (id, member_id, kind, payload, created_at)
+                                values (randomblob(16), randomblob(16), 'x', '{}', '')",
+                                [],
+                            )
+                            .map(|_| Some(())),
+                        _ => Ok(Some(())),
+                    }
+                })
+                .await;
+            match n % 3 {
+                0 => assert_eq!(answer.unwrap(), None, "declined"),
+                1 => assert!(answer.is_err(), "failed"),
+                _ => assert_eq!(answer.unwrap(), Some(())),
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let kept = (0..60).filter(|n| n % 4 == 3 || n % 3 == 2).count() as i64;
+    assert_eq!(jobs(&app).await, kept);
+    // The writer is not stuck afterwards, on either connection.
+    let done = writer
+        .run_inline(|c| queue::inline::enqueue(c, &job(100, None), now).map(Some))
+        .await
+        .unwrap();
+    assert_eq!(done, Some(()));
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    queue::enqueue(&mut tx, &job(101, None), now).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(jobs(&app).await, kept + 2);
+}
+
+/// While another process holds the write lock, an inline unit runs
+/// nothing and says so at once (its caller goes through sqlx, which
+/// waits off the runtime's threads) instead of holding a worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inline_unit_steps_aside_while_another_process_writes() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let writer = sqlite_writer(&app);
+    let now = app.now();
+    let file: String = match &app.state.db {
+        belay::db::Db::Sqlite(s) => {
+            sqlx::query_scalar("select file from pragma_database_list where name = 'main'")
+                .fetch_one(&s.read)
+                .await
+                .unwrap()
+        }
+        belay::db::Db::Postgres(_) => unreachable!(),
+    };
+    let other = rusqlite::Connection::open(&file).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let ran = std::sync::atomic::AtomicBool::new(false);
+    let answer = writer
+        .run_inline(|c| {
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            queue::inline::enqueue(c, &job(1, None), now).map(Some)
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer, None);
+    assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    other.execute_batch("ROLLBACK").unwrap();
+    let answer = writer
+        .run_inline(|c| queue::inline::enqueue(c, &job(2, None), now).map(Some))
+        .await
+        .unwrap();
+    assert_eq!(answer, Some(()));
+    assert_eq!(jobs(&app).await, 1);
+}
