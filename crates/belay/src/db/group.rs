@@ -515,7 +515,17 @@ impl GroupWriter {
             }
             Undo::Transaction
         };
-        let done = work(inline_conn(&guard));
+        // A panic in `work` must not leave its half-done statements in the
+        // group for the next commit: undo the unit, then let it go on.
+        let done = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            work(inline_conn(&guard))
+        })) {
+            Ok(done) => done,
+            Err(panic) => {
+                let _ = self.undo_inline(guard, undo).await;
+                std::panic::resume_unwind(panic);
+            }
+        };
         match done {
             Ok(Some(value)) => self.finish(guard, undo).await.map(|()| Some(value)),
             Ok(None) => self.undo_inline(guard, undo).await.map(|()| None),

@@ -344,9 +344,9 @@ mod tests {
         let mut expected: Vec<_> = days.into_iter().map(Some).collect();
         expected.push(None);
         assert_eq!(read, expected);
-        let bad = db.inline.read(|c| {
-            c.query_row("select '2026-02-30'", [], |r| super::column::day(r, 0))
-        });
+        let bad = db
+            .inline
+            .read(|c| c.query_row("select '2026-02-30'", [], |r| super::column::day(r, 0)));
         assert!(bad.is_err(), "no such day");
         Ok(())
     }

@@ -40,15 +40,36 @@ async fn acknowledged_writes_survive_kill_9(b: Backend) {
         tokens.push(body["token"].as_str().unwrap().to_owned());
     }
 
-    // Four writers create clocks as fast as the server acknowledges them.
+    // Four writers create clocks as fast as the server acknowledges them,
+    // each followed by the day's check-in saved again (on SQLite the one
+    // through sqlx's writer, the other inline: a unit of each kind commits
+    // the other kind's group, so the kill also lands between the two).
     let acked = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let saved = Arc::new(Mutex::new(std::collections::HashMap::<String, usize>::new()));
     let mut writers = tokio::task::JoinSet::new();
     for token in tokens.clone() {
         let http = http.clone();
         let base = server.base.clone();
         let acked = acked.clone();
+        let saved = saved.clone();
         writers.spawn(async move {
             for n in 0..20 {
+                let sent = http
+                    .post(format!("{base}/api/v1/checkins"))
+                    .bearer_auth(&token)
+                    .json(
+                        &json!({"mood": 3, "craving": 1, "note": format!("CANARY-NOTE save {n}")}),
+                    )
+                    .send()
+                    .await;
+                let Ok(res) = sent else { return };
+                if res.status() != StatusCode::CREATED && res.status() != StatusCode::OK {
+                    return;
+                }
+                if res.json::<serde_json::Value>().await.is_err() {
+                    return;
+                }
+                saved.lock().unwrap().insert(token.clone(), n);
                 let sent = http
                     .post(format!("{base}/api/v1/me/clocks"))
                     .bearer_auth(&token)
@@ -100,6 +121,29 @@ async fn acknowledged_writes_survive_kill_9(b: Backend) {
             "acknowledged clock {id} was lost"
         );
     }
+    // Each writer's check-in is the last save acknowledged, or one after it
+    // that committed without its answer arriving.
+    let saved = saved.lock().unwrap().clone();
+    assert_eq!(saved.len(), tokens.len(), "every writer saved a check-in");
+    for (token, last) in &saved {
+        let res = http
+            .get(format!("{}/api/v1/checkins?days=1", restarted.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: serde_json::Value = res.json().await.unwrap();
+        let note = body["checkins"][0]["note"].as_str().unwrap_or_default();
+        let kept: usize = note
+            .strip_prefix("CANARY-NOTE save ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no saved check-in: {body}"));
+        assert!(
+            kept >= *last,
+            "acknowledged save {last} was lost (found {kept})"
+        );
+    }
     restarted.child.kill().expect("stop");
     let _ = restarted.child.wait();
 
@@ -117,6 +161,10 @@ async fn acknowledged_writes_survive_kill_9(b: Backend) {
     assert!(
         !logs.contains("1999-12-31"),
         "a sobriety date reached the logs"
+    );
+    assert!(
+        !logs.contains("CANARY-NOTE"),
+        "a check-in's note reached the logs"
     );
     for token in &tokens {
         assert!(!logs.contains(token.as_str()), "a token reached the logs");

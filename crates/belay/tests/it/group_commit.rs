@@ -296,3 +296,31 @@ async fn an_inline_unit_steps_aside_while_another_process_writes() {
     assert_eq!(answer, Some(()));
     assert_eq!(jobs(&app).await, 1);
 }
+
+/// A unit whose work panics leaves nothing of itself behind for its
+/// group's commit, and the writer goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_inline_unit_leaves_nothing() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let writer = sqlite_writer(&app);
+    let now = app.now();
+    let panicked = {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            writer
+                .run_inline(|c| -> rusqlite::Result<Option<()>> {
+                    queue::inline::enqueue(c, &job(1, None), now)?;
+                    panic!("a bug half-way through a unit");
+                })
+                .await
+        })
+        .await
+    };
+    assert!(panicked.is_err_and(|e| e.is_panic()));
+    let done = writer
+        .run_inline(|c| queue::inline::enqueue(c, &job(2, None), now).map(Some))
+        .await
+        .unwrap();
+    assert_eq!(done, Some(()));
+    assert_eq!(jobs(&app).await, 1, "only the second unit's job");
+}
