@@ -55,7 +55,8 @@ impl InlineReader {
         Ok(conn)
     }
 
-    /// Runs `read` on an idle connection (or a new one) on this thread.
+    /// Runs `read` on an idle connection (or a new one) on this thread, in
+    /// one read transaction.
     pub fn read<T>(
         &self,
         read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
@@ -65,7 +66,24 @@ impl InlineReader {
             Some(conn) => conn,
             None => self.open().map_err(into_sqlx)?,
         };
-        let answer = read(&conn).map_err(into_sqlx);
+        // One read transaction around the closure: its statements see one
+        // snapshot, as one statement would (the home page's rows and its
+        // feed's two halves agree with each other).
+        let answer = conn
+            .execute_batch("BEGIN")
+            .and_then(|()| {
+                let answer = read(&conn);
+                conn.execute_batch("COMMIT")?;
+                answer
+            })
+            .map_err(into_sqlx);
+        if !conn.is_autocommit() {
+            // A statement failed before COMMIT: end the snapshot before
+            // the connection goes back (a failed ROLLBACK closes it).
+            if conn.execute_batch("ROLLBACK").is_err() {
+                return answer;
+            }
+        }
         let mut idle = self.lock();
         if idle.len() < MAX_IDLE {
             idle.push(conn);
@@ -348,6 +366,34 @@ mod tests {
             .inline
             .read(|c| c.query_row("select '2026-02-30'", [], |r| super::column::day(r, 0)));
         assert!(bad.is_err(), "no such day");
+        Ok(())
+    }
+
+    /// A read's statements see one snapshot: a commit landing between two
+    /// of them shows in neither, and in the next read.
+    #[tokio::test]
+    async fn a_read_sees_one_snapshot() -> TestResult {
+        let (dir, db) =
+            file_db(&["create table t (a integer)", "insert into t values (1)"]).await?;
+        let file = dir.path().join("belay.db");
+        let file = file.to_str().ok_or("a UTF-8 path")?;
+        let count = |c: &rusqlite::Connection| {
+            c.query_row("select count(*) from t", [], |r| r.get::<_, i64>(0))
+        };
+        let (before, after) = db.inline.read(|c| {
+            let before = count(c)?;
+            let other = super::open_writer(file)?;
+            other.execute_batch("insert into t values (2)")?;
+            Ok((before, count(c)?))
+        })?;
+        assert_eq!((before, after), (1, 1));
+        assert_eq!(db.inline.read(count)?, 2);
+        // A failed statement ends its snapshot too.
+        let failed = db
+            .inline
+            .read(|c| c.query_row("select nope from t", [], |r| r.get::<_, i64>(0)));
+        assert!(failed.is_err());
+        assert_eq!(db.inline.read(count)?, 2);
         Ok(())
     }
 
