@@ -173,6 +173,16 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// `text` as a LIKE pattern that matches only itself, for a statement that
+/// says `like $n escape '\'` (the same on both backends): its `\`, `%` and
+/// `_` lose their meaning. Taking them out instead changes the text (a
+/// handle's `_` is a character like any other).
+pub fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// SQLite: the rows of the enclosing `select` joined as one JSON array of
 /// `row` (a `json_array(...)` of the columns), `[]` when there are none, in
 /// whatever order SQLite yields them. The driver copies every value of
@@ -194,6 +204,12 @@ pub fn rows_from_json<T: serde::de::DeserializeOwned>(json: Option<&str>) -> sql
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn like_literals_escape_the_wildcards() {
+        assert_eq!(super::like_literal("a_b%c\\d"), "a\\_b\\%c\\\\d");
+        assert_eq!(super::like_literal("plain"), "plain");
+    }
+
     #[test]
     fn placeholders_number_rows_then_columns() {
         assert_eq!(

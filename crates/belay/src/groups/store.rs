@@ -98,15 +98,13 @@ pub async fn update_group(
 
 /// Slugs in use that are `base` or `base-…`, to pick a free one.
 pub async fn slugs_like(tx: &mut Tx, table: Table, base: &str) -> sqlx::Result<Vec<String>> {
-    const GROUPS: &str =
-        "select slug from peer_group where slug = $1 or slug like $2 order by slug limit 1000";
-    const MEETINGS: &str =
-        "select slug from meeting where slug = $1 or slug like $2 order by slug limit 1000";
+    const GROUPS: &str = "select slug from peer_group where slug = $1 or slug like $2 escape '\\' order by slug limit 1000";
+    const MEETINGS: &str = "select slug from meeting where slug = $1 or slug like $2 escape '\\' order by slug limit 1000";
     let sql = match table {
         Table::Groups => GROUPS,
         Table::Meetings => MEETINGS,
     };
-    let like = format!("{}-%", base.replace(['%', '_'], ""));
+    let like = format!("{}-%", crate::db::like_literal(base));
     on_tx!(tx, |x| sqlx::query_scalar(sql)
         .bind(base)
         .bind(&like)
@@ -300,12 +298,12 @@ pub async fn directory(db: &Db, viewer: Option<MemberId>, q: &str) -> sqlx::Resu
             "select {GROUP_COLUMNS} from peer_group g
             left join group_member gm on gm.group_id = g.id and gm.member_id = $1
             where (g.visibility = 'public' or gm.state in ('active', 'pending'))
-              and ($2 = '' or lower(g.name) like $3)
+              and ($2 = '' or lower(g.name) like $3 escape '\\')
             order by lower(g.name), g.slug limit 200"
         )
     });
     let sql: &'static str = SQL.as_str();
-    let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+    let like = format!("%{}%", crate::db::like_literal(&q.to_lowercase()));
     on_db!(db, |x| sqlx::query_as(sql)
         .bind(viewer)
         .bind(q)

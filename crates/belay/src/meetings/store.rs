@@ -369,9 +369,10 @@ fn finder_sql(postgres: bool, by_distance: bool, limit: u32) -> String {
           and ($4 = '' or m.types like $5)
           and ($6 = 0 or ($6 = 1 and (m.conference_url <> '' or m.conference_phone <> ''))
                       or ($6 = 2 and m.formatted_address <> '' and not m.approximate))
-          and ($7 = '' or lower(m.name) like $8 or lower(g.name) like $8
-               or lower(m.location) like $8 or lower(m.formatted_address) like $8
-               or lower(m.region) like $8)
+          and ($7 = '' or lower(m.name) like $8 escape '\\' or lower(g.name) like $8 escape '\\'
+               or lower(m.location) like $8 escape '\\'
+               or lower(m.formatted_address) like $8 escape '\\'
+               or lower(m.region) like $8 escape '\\')
           and (m.frequency <> 'once' or m.starts_on >= $9)
           and (m.ends_on is null or m.ends_on >= $9)";
     // SQLite keeps ids as 16-byte blobs, which JSON can't hold.
@@ -435,8 +436,8 @@ async fn find_in(db: &Db, f: &Filter, all: bool) -> sqlx::Result<Vec<MeetingRow>
         LazyLock::new(|| [false, true].map(|pg| finder_sql(pg, true, 200)));
     let backend = usize::from(matches!(db, Db::Postgres(_)));
     let type_like = format!("%,{},%", f.type_code);
-    let q = f.q.to_lowercase().replace(['%', '_'], "");
-    let q_like = format!("%{q}%");
+    let q = f.q.to_lowercase();
+    let q_like = format!("%{}%", crate::db::like_literal(&q));
     let time_sql: &'static str = if all {
         &ALL[backend]
     } else {

@@ -92,7 +92,10 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
     // Other members' notices, live events and pending jobs that name me:
     // my handle as a JSON string, at the start of a notice's text, or at
     // the end of a link; and jobs about my clocks, goals, requests.
-    let h = me.handle.replace(['%', '_'], "");
+    // The handle matches only itself: `_`, which handles may hold, is a
+    // LIKE wildcard, and taking it out (as this did) missed every notice
+    // naming a handle with one.
+    let h = crate::db::like_literal(&me.handle);
     let patterns = [
         format!("%\"{h}\"%"),
         format!("%\"{h} %"),
@@ -100,12 +103,18 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
         format!("%{}%", me.id),
     ];
     for sql in [
-        "delete from notice where cast(payload as text) like $1 or cast(payload as text) like $2
-            or cast(payload as text) like $3 or cast(payload as text) like $4",
-        "delete from event where cast(payload as text) like $1 or cast(payload as text) like $2
-            or cast(payload as text) like $3 or cast(payload as text) like $4",
-        "delete from job where cast(payload as text) like $1 or cast(payload as text) like $2
-            or cast(payload as text) like $3 or cast(payload as text) like $4",
+        "delete from notice where cast(payload as text) like $1 escape '\\'
+            or cast(payload as text) like $2 escape '\\'
+            or cast(payload as text) like $3 escape '\\'
+            or cast(payload as text) like $4 escape '\\'",
+        "delete from event where cast(payload as text) like $1 escape '\\'
+            or cast(payload as text) like $2 escape '\\'
+            or cast(payload as text) like $3 escape '\\'
+            or cast(payload as text) like $4 escape '\\'",
+        "delete from job where cast(payload as text) like $1 escape '\\'
+            or cast(payload as text) like $2 escape '\\'
+            or cast(payload as text) like $3 escape '\\'
+            or cast(payload as text) like $4 escape '\\'",
     ] {
         on_tx!(&mut tx, |x| sqlx::query(sql)
             .bind(&patterns[0])
@@ -126,9 +135,9 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
         .await)?;
     for thing in owned {
         on_tx!(&mut tx, |x| sqlx::query(
-            "delete from job where cast(payload as text) like $1"
+            "delete from job where cast(payload as text) like $1 escape '\\'"
         )
-        .bind(format!("%{thing}%"))
+        .bind(format!("%{}%", crate::db::like_literal(&thing.to_string())))
         .execute(x)
         .await
         .map(|r| r.rows_affected()))?;

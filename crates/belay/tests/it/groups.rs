@@ -288,6 +288,11 @@ async fn private_and_unlisted_groups_stay_out_of_sight(b: Backend) {
     );
     let (_, found) = app.get("/api/v1/groups?q=acme", &ana).await;
     assert_eq!(found.as_array().unwrap().len(), 3);
+    // Searched text is text: `_` and `%` are not wildcards.
+    for q in ["_", "%25", "a_me"] {
+        let (_, found) = app.get(&format!("/api/v1/groups?q={q}"), &ana).await;
+        assert_eq!(found.as_array().unwrap().len(), 0, "{q}");
+    }
 }
 
 async fn roles_leaving_removal_and_bans(b: Backend) {

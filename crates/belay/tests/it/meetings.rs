@@ -471,6 +471,9 @@ async fn the_finder_filters_public_meetings(b: Backend) {
         ["Chicago evening", "Boston evening"]
     );
     assert_eq!(names(&find("?q=boston").await), ["Boston evening"]);
+    for q in ["%25", "_", "b_ston"] {
+        assert!(names(&find(&format!("?q={q}")).await).is_empty(), "{q}");
+    }
     assert_eq!(
         names(&find("?q=downtown&day=2").await),
         ["Tuesday"],

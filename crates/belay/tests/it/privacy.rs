@@ -76,7 +76,7 @@ impl Api {
 
 /// Every string the member writes; none may survive the erasure.
 const CANARIES: [&str; 25] = [
-    "zqxhandle",
+    "zqx_handle",
     "zqxmail@example.org",
     "zqxCanaryPassphrase-4417",
     "zqxbio",
@@ -105,7 +105,7 @@ const CANARIES: [&str; 25] = [
 
 async fn plant(api: &Api) -> (String, String) {
     let me = api
-        .account("zqxhandle", PASSWORD, Some("zqxmail@example.org"))
+        .account("zqx_handle", PASSWORD, Some("zqxmail@example.org"))
         .await;
     let friend = api.account("steadyfriend", FRIEND_PASSWORD, None).await;
     let c = api
@@ -178,7 +178,7 @@ async fn plant(api: &Api) -> (String, String) {
     .await;
     api.ok(
         Method::POST,
-        "/api/v1/conversations/zqxhandle/messages",
+        "/api/v1/conversations/zqx_handle/messages",
         &friend,
         json!({"body": "a reply from a friend"}),
     )
@@ -688,7 +688,7 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
     .await;
     api.ok(
         Method::GET,
-        "/api/v1/members/zqxhandle/checkins",
+        "/api/v1/members/zqx_handle/checkins",
         &friend,
         json!(null),
     )
@@ -700,7 +700,7 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
     app.make_admin("quietmoderator").await;
     let (s, body) = app
         .post(
-            "/api/v1/moderation/members/zqxhandle/actions",
+            "/api/v1/moderation/members/zqx_handle/actions",
             &moderator,
             json!({"action": "warn", "reason": "Please keep it kind."}),
         )
@@ -863,7 +863,7 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
     assert!(count("notices") >= 1);
     // The readable page and the download.
     let browser = crate::support::browser::Browser::new(&app);
-    browser.log_in("zqxhandle", PASSWORD).await;
+    browser.log_in("zqx_handle", PASSWORD).await;
     let page = browser.get("/settings/export").await;
     assert!(page.html.contains("zqxcheckinnote") && page.html.contains("Download all my data"));
     let file = browser.get("/settings/export.json").await;
