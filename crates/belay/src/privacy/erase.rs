@@ -58,6 +58,25 @@ pub async fn erase(
     }
 }
 
+/// Deletes the rows of a table with a JSON `payload` that name a member:
+/// `$1` the handle (in `from`, `to`, `by` or `handed_back_by`), `$2` and
+/// `$3` LIKE patterns for a text starting with it and a link ending in it,
+/// `$4` one for the member's id anywhere. `->>` reads a key the same way
+/// on both backends (SQLite takes a bare key as `$.key`).
+macro_rules! naming_me {
+    ($table:literal) => {
+        concat!(
+            "delete from ",
+            $table,
+            " where payload ->> 'from' = $1 or payload ->> 'to' = $1
+                or payload ->> 'by' = $1 or payload ->> 'handed_back_by' = $1
+                or payload ->> 'text' like $2 escape '\\'
+                or payload ->> 'link' like $3 escape '\\'
+                or cast(payload as text) like $4 escape '\\'"
+        )
+    };
+}
+
 async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
     let id = me.id;
@@ -90,37 +109,21 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
         on_tx!(&mut tx, |x| sqlx::query(sql).bind(id).execute(x).await.map(|r| r.rows_affected()))?;
     }
     // Other members' notices, live events and pending jobs that name me:
-    // my handle as a JSON string, at the start of a notice's text, or at
-    // the end of a link; and jobs about my clocks, goals, requests.
-    // The handle matches only itself: `_`, which handles may hold, is a
-    // LIKE wildcard, and taking it out (as this did) missed every notice
-    // naming a handle with one.
+    // my handle in a field that holds a handle, at the start of a live
+    // notice's text or at the end of its link, or my id anywhere. A value
+    // that merely equals my handle elsewhere (a risk rule's name, a kind, a
+    // group's slug) is someone else's and stays: matching any JSON string
+    // equal to the handle once erased another member's prompt to reach out.
     let h = crate::db::like_literal(&me.handle);
-    let patterns = [
-        format!("%\"{h}\"%"),
-        format!("%\"{h} %"),
-        format!("%/{h}\"%"),
-        format!("%{}%", me.id),
-    ];
-    for sql in [
-        "delete from notice where cast(payload as text) like $1 escape '\\'
-            or cast(payload as text) like $2 escape '\\'
-            or cast(payload as text) like $3 escape '\\'
-            or cast(payload as text) like $4 escape '\\'",
-        "delete from event where cast(payload as text) like $1 escape '\\'
-            or cast(payload as text) like $2 escape '\\'
-            or cast(payload as text) like $3 escape '\\'
-            or cast(payload as text) like $4 escape '\\'",
-        "delete from job where cast(payload as text) like $1 escape '\\'
-            or cast(payload as text) like $2 escape '\\'
-            or cast(payload as text) like $3 escape '\\'
-            or cast(payload as text) like $4 escape '\\'",
-    ] {
+    let text_start = format!("{h} %");
+    let link_end = format!("%/{h}");
+    let id_anywhere = format!("%{}%", me.id);
+    for sql in [naming_me!("notice"), naming_me!("event"), naming_me!("job")] {
         on_tx!(&mut tx, |x| sqlx::query(sql)
-            .bind(&patterns[0])
-            .bind(&patterns[1])
-            .bind(&patterns[2])
-            .bind(&patterns[3])
+            .bind(&me.handle)
+            .bind(&text_start)
+            .bind(&link_end)
+            .bind(&id_anywhere)
             .execute(x)
             .await
             .map(|r| r.rows_affected()))?;

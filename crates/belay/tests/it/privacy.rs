@@ -17,6 +17,7 @@ backend_tests!(
     reads_through_a_grant_are_in_the_owners_access_log,
     a_bio_in_crisis_language_shows_the_author_crisis_lines,
     the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else,
+    erasure_takes_only_notices_that_name_the_member,
 );
 
 const PASSWORD: &str = "zqxCanaryPassphrase-4417";
@@ -939,4 +940,46 @@ async fn tables(app: &crate::support::TestApp) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = names.into_iter().map(|n| &*n.leak()).collect();
     names.sort_unstable();
     names
+}
+
+/// Erasure takes other members' notices that name the erased member, and
+/// only those: a handle that happens to equal some other value in a
+/// notice (here a risk rule's name) takes nothing of anyone else's.
+async fn erasure_takes_only_notices_that_name_the_member(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let ana = app.member("ana").await;
+    let namesake = app.member("high_craving").await;
+    let (s, _) = app
+        .post("/api/v1/checkins", &ana, json!({"mood": 3, "craving": 9}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(app.notices_of(&ana, "risk_prompt").await.len(), 1);
+    // A notice that does name the member goes with them.
+    let ben = app.member("ben").await;
+    let connection = app.connect(&namesake, "ben", &ben, "peer").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/encouragements",
+            &namesake,
+            json!({"to": "ben", "body": "You have got this"}),
+        )
+        .await;
+    assert!(s.is_success(), "{s}");
+    let named = app.notices_of(&ben, "encouragement").await.len();
+    assert!(named >= 1, "ben was told ({connection})");
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&namesake),
+            Some(json!({"password": crate::support::app::PASSWORD})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        app.notices_of(&ana, "risk_prompt").await.len(),
+        1,
+        "ana's prompt to reach out is hers, not the erased member's"
+    );
+    assert_eq!(app.notices_of(&ben, "encouragement").await.len(), 0);
 }
