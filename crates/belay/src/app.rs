@@ -270,6 +270,7 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
+    let metrics_upkeep = tokio::spawn(web::health::upkeep(stop_rx.clone()));
     let warm = state.clone();
     tokio::spawn(async move { crate::meetings::service::warm(&warm).await });
     // With PostgreSQL, events cross instances through LISTEN/NOTIFY.
@@ -293,6 +294,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = runner.await;
     let _ = housekeeping.await;
+    let _ = metrics_upkeep.await;
     if let Some(task) = listener_task {
         let _ = task.await;
     }

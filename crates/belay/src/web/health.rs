@@ -68,6 +68,24 @@ pub fn prometheus() -> &'static PrometheusHandle {
     })
 }
 
+/// How often the recorder's histogram samples are folded into their
+/// buckets. The recorder keeps every sample until then; without this it
+/// kept them until someone fetched `/metrics`, which most instances never
+/// do, so memory grew with every request served.
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs the recorder's upkeep every [`UPKEEP_EVERY`] until `stop` changes.
+pub async fn upkeep(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(UPKEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => prometheus().run_upkeep(),
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 fn allowed(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
     match &state.config.metrics_token {
         Some(token) => headers
