@@ -192,7 +192,7 @@ impl FromRequestParts<AppState> for Visitor {
             None => parts
                 .extensions
                 .get::<PreSessionToken>()
-                .map(|t| t.0.clone())
+                .map(|t| t.get().to_owned())
                 .unwrap_or_default(),
         };
         Ok(Self { member, csrf })

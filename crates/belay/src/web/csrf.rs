@@ -12,6 +12,8 @@
 //! tokens are immune, and a cookie-authenticated API write must pass check 2
 //! (see `accounts::extract`).
 
+use std::sync::{Arc, OnceLock};
+
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request, State},
@@ -32,10 +34,23 @@ use crate::{accounts, app::AppState, config::BaseUrl};
 pub const PRE_SESSION_COOKIE: &str = "belay_csrf";
 const PRE_SESSION_MAX_AGE: u64 = 7 * 24 * 3600;
 
-/// The pre-session token for this request (from its cookie, or freshly made
-/// and set on the response).
-#[derive(Clone, Debug)]
-pub struct PreSessionToken(pub String);
+/// The pre-session token for this request: from its cookie, or made when
+/// first asked for (a page's form, or the response of any HTML page) and
+/// then set on the response. API requests never ask, and so never pay for
+/// a random value they would throw away.
+#[derive(Clone, Debug, Default)]
+pub struct PreSessionToken(Arc<OnceLock<String>>);
+
+impl PreSessionToken {
+    fn from_cookie(value: &str) -> Self {
+        Self(Arc::new(OnceLock::from(value.to_owned())))
+    }
+
+    /// The token, made now if the request had none.
+    pub fn get(&self) -> &str {
+        self.0.get_or_init(accounts::token::random_token)
+    }
+}
 
 /// Middleware: makes sure every HTML page can embed a pre-session token.
 pub async fn pre_session_cookie(
@@ -45,12 +60,10 @@ pub async fn pre_session_cookie(
 ) -> Response {
     let https = state.config.base_url.https();
     let name = cookie_name(PRE_SESSION_COOKIE, https);
-    let existing = cookie(req.headers(), &name)
-        .filter(|v| accounts::token::looks_like_token(v))
-        .map(str::to_owned);
+    let existing = cookie(req.headers(), &name).filter(|v| accounts::token::looks_like_token(v));
     let fresh = existing.is_none();
-    let token = existing.unwrap_or_else(accounts::token::random_token);
-    req.extensions_mut().insert(PreSessionToken(token.clone()));
+    let token = existing.map_or_else(PreSessionToken::default, PreSessionToken::from_cookie);
+    req.extensions_mut().insert(token.clone());
     let mut response = next.run(req).await;
     let is_html = response
         .headers()
@@ -58,7 +71,7 @@ pub async fn pre_session_cookie(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if fresh && is_html {
-        let value = set_cookie(&name, &token, "Lax", PRE_SESSION_MAX_AGE, https);
+        let value = set_cookie(&name, token.get(), "Lax", PRE_SESSION_MAX_AGE, https);
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -96,7 +109,7 @@ pub async fn expected_token(parts: &mut Parts, state: &AppState) -> Result<Strin
     Ok(parts
         .extensions
         .get::<PreSessionToken>()
-        .map(|t| t.0.clone())
+        .map(|t| t.get().to_owned())
         .unwrap_or_default())
 }
 
