@@ -9,6 +9,7 @@ backend_tests!(
     a_visitor_signs_up_logs_out_and_logs_back_in,
     a_form_post_without_the_token_is_refused_and_changes_nothing,
     a_form_post_from_another_site_is_refused,
+    the_pre_session_token_is_one_value_set_only_on_pages,
     a_wrong_password_on_the_page_says_so_without_saying_which,
     the_session_cookie_is_httponly_and_lax_and_the_secret_is_hashed,
     sessions_end_after_the_idle_timeout,
@@ -104,6 +105,39 @@ async fn a_form_post_from_another_site_is_refused(b: Backend) {
         .post_with("/login", &fields, &[("origin", "https://evil.example")])
         .await;
     assert_eq!(origin.status, StatusCode::FORBIDDEN);
+}
+
+async fn the_pre_session_token_is_one_value_set_only_on_pages(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let browser = Browser::new(&app);
+    let cookie_value = |page: &crate::support::browser::Page| {
+        page.set_cookies().iter().find_map(|c| {
+            c.strip_prefix("belay_csrf=")?
+                .split(';')
+                .next()
+                .map(str::to_owned)
+        })
+    };
+    // JSON and plain answers to a visitor without the cookie set none.
+    for path in ["/api/v1/resources", "/healthz", "/api/v1/nothing-here"] {
+        let answer = browser.get(path).await;
+        assert_eq!(
+            cookie_value(&answer),
+            None,
+            "{path} set a pre-session cookie"
+        );
+    }
+    // The first page sets it, and its form carries the same value.
+    let first = browser.get("/signup").await;
+    let set = cookie_value(&first).expect("the first page sets the cookie");
+    assert_eq!(first.csrf(), set);
+    // A page with no form sets it too, for the forms that come after.
+    let other = Browser::new(&app);
+    assert!(cookie_value(&other.get("/help").await).is_some());
+    // With the cookie, pages embed it and set nothing new.
+    let again = browser.get("/login").await;
+    assert_eq!(cookie_value(&again), None);
+    assert_eq!(again.csrf(), set);
 }
 
 async fn a_wrong_password_on_the_page_says_so_without_saying_which(b: Backend) {
