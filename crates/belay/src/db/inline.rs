@@ -377,37 +377,51 @@ mod tests {
         Ok(())
     }
 
+    /// Writes each of `values` through sqlx, in order, and reads them back
+    /// through `read` on an inline reader (with the database, for more).
+    async fn round_trip<T, R>(
+        values: &[T],
+        read: fn(&rusqlite::Row<'_>, usize) -> rusqlite::Result<R>,
+    ) -> Result<(tempfile::TempDir, crate::db::SqliteDb, Vec<R>), Box<dyn std::error::Error>>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + Clone
+            + Send
+            + 'static,
+    {
+        let (dir, db) = file_db(&["create table v (n integer, value text)"]).await?;
+        let mut tx = db.writer.begin().await?;
+        for (n, value) in values.iter().enumerate() {
+            sqlx::query("insert into v values ($1, $2)")
+                .bind(n as i64)
+                .bind(value.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let back = db.inline.read(|c| {
+            c.prepare("select value from v order by n")?
+                .query_map([], |r| read(r, 0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Ok((dir, db, back))
+    }
+
     /// Every day sqlx can write reads back the same, on the direct path
     /// (four-digit years) and through chrono's parser (the others).
     #[tokio::test]
     async fn days_read_what_sqlx_wrote() -> TestResult {
-        let (_dir, db) = file_db(&["create table d (n integer, day text)"]).await?;
-        let days: Vec<chrono::NaiveDate> = [(2026, 12, 4), (2024, 2, 29), (999, 1, 1), (1, 1, 1)]
-            .into_iter()
-            .filter_map(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
-            .chain([chrono::NaiveDate::MIN, chrono::NaiveDate::MAX])
-            .collect();
-        assert_eq!(days.len(), 6);
-        let mut tx = db.writer.begin().await?;
-        for (n, day) in days.iter().enumerate() {
-            sqlx::query("insert into d values ($1, $2)")
-                .bind(n as i64)
-                .bind(*day)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("insert into d values (99, null)")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        let read = db.inline.read(|c| {
-            c.prepare("select day from d order by n")?
-                .query_map([], |r| super::column::day_or_null(r, 0))?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })?;
-        let mut expected: Vec<_> = days.into_iter().map(Some).collect();
-        expected.push(None);
-        assert_eq!(read, expected);
+        let mut days: Vec<Option<chrono::NaiveDate>> =
+            [(2026, 12, 4), (2024, 2, 29), (999, 1, 1), (1, 1, 1)]
+                .into_iter()
+                .map(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d))
+                .chain([Some(chrono::NaiveDate::MIN), Some(chrono::NaiveDate::MAX)])
+                .collect();
+        assert!(days.iter().all(Option::is_some));
+        days.push(None);
+        let (_dir, db, read) = round_trip(&days, super::column::day_or_null).await?;
+        assert_eq!(read, days);
         let bad = db
             .inline
             .read(|c| c.query_row("select '2026-02-30'", [], |r| super::column::day(r, 0)));
@@ -421,7 +435,6 @@ mod tests {
     /// text that is no such time is refused, not misread.
     #[tokio::test]
     async fn times_read_what_sqlx_wrote() -> TestResult {
-        let (_dir, db) = file_db(&["create table t (n integer, at text)"]).await?;
         let at = an_instant()?;
         let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
             .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
@@ -443,20 +456,7 @@ mod tests {
                 .filter_map(|(y, m, d)| Utc.with_ymd_and_hms(y, m, d, 23, 59, 58).single()),
         );
         assert_eq!(times.len(), 12);
-        let mut tx = db.writer.begin().await?;
-        for (n, t) in times.iter().enumerate() {
-            sqlx::query("insert into t values ($1, $2)")
-                .bind(n as i64)
-                .bind(*t)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        let read = db.inline.read(|c| {
-            c.prepare("select at from t order by n")?
-                .query_map([], |r| super::column::time(r, 0))?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })?;
+        let (_dir, db, read) = round_trip(&times, super::column::time).await?;
         assert_eq!(read, times);
         for (text, expected) in [
             ("2026-12-04T05:06:07Z", Some(at)),
