@@ -329,7 +329,7 @@ async fn exec_side(state: &mut State, sql: &'static str) -> sqlx::Result<()> {
     match state.side {
         Side::Sqlx => exec(conn(state), sql).await,
         Side::Inline => match state.inline.as_ref() {
-            Some(c) => c.execute_batch(sql).map_err(inline::into_sqlx),
+            Some(c) => inline::control(c, sql).map_err(inline::into_sqlx),
             None => Err(group_error("the inline writer is gone".into())),
         },
     }
@@ -386,11 +386,11 @@ async fn flush_inline(state: &mut State) -> usize {
         return 0;
     };
     let commit = tokio::task::spawn_blocking(move || {
-        let result = match conn.execute_batch("COMMIT") {
+        let result = match inline::control(&conn, "COMMIT") {
             Ok(()) => Ok(()),
             Err(e) if e.to_string().contains("no transaction is active") => Ok(()),
             Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
+                let _ = inline::control(&conn, "ROLLBACK");
                 tracing::error!(error = %e, units = pending.len(), "a group commit failed");
                 Err(e.to_string())
             }
@@ -505,7 +505,7 @@ impl GroupWriter {
             exec_side(&mut guard, "SAVEPOINT unit").await?;
             Undo::Savepoint
         } else {
-            match inline_conn(&guard).execute_batch("BEGIN IMMEDIATE") {
+            match inline::control(inline_conn(&guard), "BEGIN IMMEDIATE") {
                 Ok(()) => {
                     guard.open = true;
                     guard.side = Side::Inline;
