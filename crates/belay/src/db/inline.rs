@@ -246,10 +246,11 @@ pub mod column {
         {
             return None;
         }
-        let nanos = fraction
-            .iter()
-            .chain(std::iter::repeat_n(&b'0', 9 - fraction.len()))
-            .try_fold(0u32, |n, c| digit(*c).map(|d| n * 10 + d))?;
+        let nanos = number(
+            fraction
+                .iter()
+                .chain(std::iter::repeat_n(&b'0', 9 - fraction.len())),
+        )?;
         let time = chrono::NaiveTime::from_hms_nano_opt(
             number(&b[11..13])?,
             number(&b[14..16])?,
@@ -259,14 +260,11 @@ pub mod column {
         Some(plain_day(text.get(..10)?)?.and_time(time).and_utc())
     }
 
-    fn digit(c: u8) -> Option<u32> {
-        c.is_ascii_digit().then(|| u32::from(c - b'0'))
-    }
-
-    fn number(digits: &[u8]) -> Option<u32> {
-        digits
-            .iter()
-            .try_fold(0u32, |n, c| digit(*c).map(|d| n * 10 + d))
+    /// The number ASCII `digits` spell, if they are all digits.
+    fn number<'a>(digits: impl IntoIterator<Item = &'a u8>) -> Option<u32> {
+        digits.into_iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     }
 
     pub fn day_or_null(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
