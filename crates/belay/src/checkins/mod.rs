@@ -16,5 +16,6 @@ pub mod pages;
 pub mod risk;
 pub mod service;
 pub mod store;
+pub mod streak;
 
 pub use service::{Checkin, Streak};

@@ -80,55 +80,93 @@ impl Rule {
     }
 }
 
-/// Length of the run of consecutive days ending at `day` among `dates`
-/// (newest first).
-pub fn run_ending(dates: &[NaiveDate], day: NaiveDate) -> usize {
-    let mut expect = day;
-    let mut n = 0;
-    for d in dates.iter().copied().skip_while(|d| *d > day) {
-        if d != expect {
-            break;
-        }
-        n += 1;
-        match expect.pred_opt() {
-            Some(p) => expect = p,
-            None => break,
-        }
-    }
-    n
+/// The signals a check-in saved on `today` raises, with their episodes,
+/// from the member's check-ins `(date, mood, craving)` taken newest first
+/// (today's included): each rule's episode is its run of consecutive days
+/// ending today, so the check-ins are read back only as far as a run goes
+/// on, usually today's alone.
+pub struct Runs {
+    today: NaiveDate,
+    craving: DayRun,
+    mood: DayRun,
 }
 
-/// The signals a check-in saved today raises, with their episodes. `recent`
-/// is `(date, mood, craving)`, newest first, today's included.
-pub fn on_save(today: NaiveDate, recent: &[(NaiveDate, i32, i32)]) -> Vec<(Rule, NaiveDate)> {
-    // The run of consecutive days ending today where `hit` holds.
-    let run = |hit: &dyn Fn(i32, i32) -> bool| -> Vec<NaiveDate> {
-        let mut expect = today;
-        let mut days = Vec::new();
-        for &(d, mood, craving) in recent.iter().skip_while(|r| r.0 > today) {
-            if d != expect || !hit(mood, craving) {
-                break;
-            }
-            days.push(d);
-            match expect.pred_opt() {
-                Some(p) => expect = p,
-                None => break,
+/// A run of consecutive days, back from today, on which a rule held.
+struct DayRun {
+    /// The day the run needs next; `None` once it has ended.
+    expect: Option<NaiveDate>,
+    /// Its earliest day so far, and how many.
+    first: Option<NaiveDate>,
+    days: usize,
+}
+
+impl DayRun {
+    fn take(&mut self, day: NaiveDate, holds: bool) {
+        if let Some(expect) = self.expect {
+            if day == expect && holds {
+                self.first = Some(day);
+                self.days += 1;
+                self.expect = day.pred_opt();
+            } else {
+                self.expect = None;
             }
         }
-        days
-    };
-    let mut signals = Vec::new();
-    let craving = run(&|_, c| c >= HIGH_CRAVING);
-    if let Some(start) = craving.last() {
-        signals.push((Rule::HighCraving, *start));
     }
-    let mood = run(&|m, _| m <= LOW_MOOD);
-    if mood.len() >= LOW_MOOD_DAYS
-        && let Some(start) = mood.last()
-    {
-        signals.push((Rule::LowMood, *start));
+}
+
+impl Runs {
+    pub fn new(today: NaiveDate) -> Self {
+        let run = || DayRun {
+            expect: Some(today),
+            first: None,
+            days: 0,
+        };
+        Self {
+            today,
+            craving: run(),
+            mood: run(),
+        }
     }
-    signals
+
+    /// Takes the next check-in back; false once no run can go on (read no
+    /// more).
+    pub fn take(&mut self, (day, mood, craving): (NaiveDate, i32, i32)) -> bool {
+        // A later day (the member moved east since) is no part of a run
+        // back from today.
+        if day <= self.today {
+            self.craving.take(day, craving >= HIGH_CRAVING);
+            self.mood.take(day, mood <= LOW_MOOD);
+        }
+        self.craving.expect.is_some() || self.mood.expect.is_some()
+    }
+
+    pub fn signals(&self) -> Vec<(Rule, NaiveDate)> {
+        let mut signals = Vec::new();
+        if let Some(start) = self.craving.first {
+            signals.push((Rule::HighCraving, start));
+        }
+        if self.mood.days >= LOW_MOOD_DAYS
+            && let Some(start) = self.mood.first
+        {
+            signals.push((Rule::LowMood, start));
+        }
+        signals
+    }
+
+    /// The signals from check-ins read one at a time, newest first, no
+    /// further than the runs go.
+    pub fn read<E>(
+        today: NaiveDate,
+        checkins: impl IntoIterator<Item = Result<(NaiveDate, i32, i32), E>>,
+    ) -> Result<Vec<(Rule, NaiveDate)>, E> {
+        let mut runs = Self::new(today);
+        for checkin in checkins {
+            if !runs.take(checkin?) {
+                break;
+            }
+        }
+        Ok(runs.signals())
+    }
 }
 
 /// Records a signal's episode and, the first time, prompts the member and
@@ -260,20 +298,20 @@ impl Job for SilenceCheck {
         let Some((handle, zone)) = store::handle_and_zone(tx, self.member_id).await? else {
             return Ok(Vec::new()); // the account is gone
         };
-        let dates = store::dates_in_tx(tx, self.member_id).await?;
-        if dates.first() != Some(&self.last) {
+        let run = store::run_in_tx(tx, self.member_id).await?;
+        let Some(run) = run.filter(|r| r.run_end == self.last) else {
             return Ok(Vec::new()); // a later check-in moved the job
-        }
+        };
+        let streak = usize::try_from(run.days()).unwrap_or(0);
         let tz = parse_time_zone(&zone).unwrap_or(Tz::UTC);
         let today = local_today(now, tz);
         let due_day = self.last.checked_add_days(Days::new(SILENCE_DAYS + 1));
         if due_day.is_some_and(|d| today < d) {
             // The member moved west since: not the fourth morning there yet.
-            let streak = run_ending(&dates, self.last);
             schedule_silence(tx, self.member_id, self.last, streak, tz, now).await?;
             return Ok(Vec::new());
         }
-        if run_ending(&dates, self.last) < SILENCE_AFTER_STREAK {
+        if streak < SILENCE_AFTER_STREAK {
             return Ok(Vec::new());
         }
         fire(tx, self.member_id, &handle, Rule::Silence, self.last, now).await
@@ -288,12 +326,8 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default()
     }
 
-    #[test]
-    fn runs_need_consecutive_days() {
-        let dates = [day(10), day(9), day(8), day(6), day(5)];
-        assert_eq!(run_ending(&dates, day(10)), 3);
-        assert_eq!(run_ending(&dates, day(6)), 2);
-        assert_eq!(run_ending(&dates, day(7)), 0);
+    fn on_save(today: NaiveDate, recent: &[(NaiveDate, i32, i32)]) -> Vec<(Rule, NaiveDate)> {
+        Runs::read(today, recent.iter().map(|r| Ok::<_, ()>(*r))).unwrap_or_default()
     }
 
     #[test]
@@ -301,6 +335,9 @@ mod tests {
         let recent = [(day(10), 3, 9), (day(9), 3, 8), (day(8), 3, 2)];
         assert_eq!(on_save(day(10), &recent), vec![(Rule::HighCraving, day(9))]);
         assert!(on_save(day(10), &[(day(10), 3, 7)]).is_empty());
+        // A later day (moved east since) is passed over.
+        let east = [(day(11), 3, 1), (day(10), 3, 9), (day(9), 3, 2)];
+        assert_eq!(on_save(day(10), &east), vec![(Rule::HighCraving, day(10))]);
     }
 
     #[test]
@@ -314,5 +351,24 @@ mod tests {
             (day(7), 4, 0),
         ];
         assert_eq!(on_save(day(10), &three), vec![(Rule::LowMood, day(8))]);
+    }
+
+    #[test]
+    fn check_ins_are_read_only_as_far_as_a_run_goes() {
+        // Today ordinary: one check-in read, however long the history.
+        let mut runs = Runs::new(day(20));
+        assert!(!runs.take((day(20), 4, 1)));
+        // Both runs going: read on until both end.
+        let mut runs = Runs::new(day(20));
+        assert!(runs.take((day(20), 1, 9)));
+        assert!(runs.take((day(19), 2, 2)), "the low mood run goes on");
+        assert!(!runs.take((day(17), 1, 9)), "a missed day ends both");
+        assert_eq!(runs.signals(), vec![(Rule::HighCraving, day(20))]);
+        // An error while reading ends the read with it.
+        let read = Runs::read(
+            day(20),
+            [Ok((day(20), 1, 9)), Err("disk"), Ok((day(19), 1, 9))],
+        );
+        assert_eq!(read, Err("disk"));
     }
 }

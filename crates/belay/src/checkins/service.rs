@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use super::streak::Streak;
 use super::{
     model::{self, Input},
     risk::{self, Rule},
@@ -54,44 +55,6 @@ impl Checkin {
             note: own.then_some(row.note),
             updated_at: row.updated_at,
         }
-    }
-}
-
-/// Consecutive local days with a check-in. A missed day simply starts a
-/// new streak with the next check-in.
-#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema)]
-pub struct Streak {
-    /// Ending today, or yesterday while today is still open.
-    pub current: i64,
-    pub longest: i64,
-    pub checked_in_today: bool,
-}
-
-pub fn streak_of(dates: &[NaiveDate], today: NaiveDate) -> Streak {
-    let checked_in_today = dates.first() == Some(&today);
-    let current = if checked_in_today {
-        risk::run_ending(dates, today)
-    } else {
-        today
-            .pred_opt()
-            .map(|y| risk::run_ending(dates, y))
-            .unwrap_or(0)
-    };
-    let mut longest = 0;
-    let mut run = 0;
-    let mut prev: Option<NaiveDate> = None;
-    for &d in dates {
-        run = match prev {
-            Some(p) if p.pred_opt() == Some(d) => run + 1,
-            _ => 1,
-        };
-        longest = longest.max(run);
-        prev = Some(d);
-    }
-    Streak {
-        current: current as i64,
-        longest: longest as i64,
-        checked_in_today,
     }
 }
 
@@ -180,18 +143,17 @@ async fn save_in_tx(
     now: DateTime<Utc>,
 ) -> AppResult<Done> {
     let mut tx = state.db.begin_write().await?;
-    let store::Saved { created, recent } =
-        store::save(&mut tx, member.id, today, valid, now).await?;
+    let store::Saved { created, run } = store::save(&mut tx, member.id, today, valid, now).await?;
     let mut announce = Vec::new();
     let mut signals = Vec::new();
-    for (rule, episode) in risk::on_save(today, &recent) {
+    for (rule, episode) in store::signals(&mut tx, member.id, today).await? {
         let fired = risk::fire(&mut tx, member.id, &member.handle, rule, episode, now).await?;
         if !fired.is_empty() {
             signals.push(rule.as_str().to_owned());
         }
         announce.extend(fired);
     }
-    let streak = streak_of(&dates_of(&recent), today);
+    let streak = Streak::of(Some(run), today);
     // The day's first check-in moves the silence check; a later one that
     // day changes neither the last date nor the streak, so the check the
     // first one left is already right, and rewriting it (three indexes of
@@ -229,13 +191,13 @@ fn save_inline(
     valid: &model::Valid,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<Done>> {
-    let store::Saved { created, recent } = store::save_inline(conn, member.id, today, valid, now)?;
-    for (rule, episode) in risk::on_save(today, &recent) {
+    let store::Saved { created, run } = store::save_inline(conn, member.id, today, valid, now)?;
+    for (rule, episode) in store::signals_inline(conn, member.id, today)? {
         if !store::signal_fired_inline(conn, member.id, rule.as_str(), episode)? {
             return Ok(None);
         }
     }
-    let streak = streak_of(&dates_of(&recent), today);
+    let streak = Streak::of(Some(run), today);
     if created {
         risk::schedule_silence_inline(
             conn,
@@ -252,10 +214,6 @@ fn save_inline(
         signals: Vec::new(),
         announce: Vec::new(),
     }))
-}
-
-fn dates_of(recent: &[(NaiveDate, i32, i32)]) -> Vec<NaiveDate> {
-    recent.iter().map(|r| r.0).collect()
 }
 
 /// Check-ins over some days, newest first, with the streak.
@@ -279,7 +237,7 @@ async fn history_of(
     let today = local_today(state.clock.now(), tz);
     let since = first_day(today, days);
     let rows = store::since(&state.db, owner, since).await?;
-    let dates = store::dates(&state.db, owner).await?;
+    let run = store::run(&state.db, owner).await?;
     Ok(History {
         handle,
         days,
@@ -288,7 +246,7 @@ async fn history_of(
             .into_iter()
             .map(|r| Checkin::from_row(r, own))
             .collect(),
-        streak: streak_of(&dates, today),
+        streak: Streak::of(run, today),
     })
 }
 
@@ -402,27 +360,5 @@ impl Signal {
             fired_at,
             nudged,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default()
-    }
-
-    #[test]
-    fn streaks_count_consecutive_days() {
-        let dates = [day(10), day(9), day(8), day(5), day(4), day(3), day(2)];
-        let s = streak_of(&dates, day(10));
-        assert_eq!((s.current, s.longest, s.checked_in_today), (3, 4, true));
-        // Today still open: yesterday's streak holds.
-        let s = streak_of(&dates, day(11));
-        assert_eq!((s.current, s.checked_in_today), (3, false));
-        // A missed day: a new streak starts with the next check-in.
-        assert_eq!(streak_of(&dates, day(12)).current, 0);
-        assert_eq!(streak_of(&[], day(12)).longest, 0);
     }
 }

@@ -5,7 +5,11 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::model::Valid;
+use super::{
+    model::Valid,
+    risk::{Rule, Runs},
+    streak::{self, Next, Run},
+};
 use crate::{
     accounts::MemberId,
     db::{
@@ -30,14 +34,15 @@ pub struct CheckinRow {
 const COLUMNS: &str =
     "local_date, mood, craving, sleep_hours, triggers, gratitude, note, updated_at";
 
-/// What saving a check-in found: whether it is the day's first, and the
-/// member's latest check-ins as `(date, mood, craving)`, newest first, up to
-/// [`STREAK_READ`]: enough for the risk rules and the streaks.
+/// What saving a check-in did: whether it made the day's first, and the
+/// member's run of days after it.
 pub struct Saved {
     pub created: bool,
-    pub recent: Vec<(NaiveDate, i32, i32)>,
+    pub run: Run,
 }
 
+/// Writes the day's check-in; its revision comes back, 0 if this save
+/// created it.
 const UPSERT: &str = "insert into checkin (member_id, local_date, mood, craving, sleep_hours,
         triggers, gratitude, note, revision, created_at, updated_at)
     values ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)
@@ -45,23 +50,30 @@ const UPSERT: &str = "insert into checkin (member_id, local_date, mood, craving,
         craving = excluded.craving, sleep_hours = excluded.sleep_hours,
         triggers = excluded.triggers, gratitude = excluded.gratitude,
         note = excluded.note, revision = checkin.revision + 1,
-        updated_at = excluded.updated_at";
+        updated_at = excluded.updated_at
+    returning revision";
 
-/// The latest check-ins after [`UPSERT`], with each one's revision (the
-/// day's is 0 if this save created it). The limit is written into the
-/// statement (see `docs/DATABASE.md`).
-static RECENT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "select local_date, mood, craving, revision from checkin where member_id = $1
-        order by local_date desc limit {STREAK_READ}"
-    )
-});
+const RUN: &str = "select run_start, run_end, longest from checkin_streak where member_id = $1";
 
-/// Writes the day's check-in and reads the latest ones back. SQLite takes
-/// both statements in one call to its writer's thread (each call is a
-/// hand-off to that thread while the one writer is held; `BENCHMARKS.md`,
-/// issue 6); PostgreSQL can't prepare two statements at once and runs them
-/// one after the other.
+const SET_RUN: &str = "insert into checkin_streak (member_id, run_start, run_end, longest)
+    values ($1, $2, $3, $4)
+    on conflict (member_id) do update set run_start = excluded.run_start,
+        run_end = excluded.run_end, longest = excluded.longest";
+
+/// All of a member's check-in days, newest first: only to count a run
+/// again ([`streak::Next::Recount`]), which is rare.
+const ALL_DAYS: &str = "select local_date from checkin where member_id = $1
+    order by local_date desc";
+
+/// A member's check-ins `(date, mood, craving)` on or before `$2`, newest
+/// first, for the risk rules ([`Runs`]), which stop reading where their
+/// runs end.
+const RECENT: &str = "select local_date, mood, craving from checkin
+    where member_id = $1 and local_date <= $2 order by local_date desc";
+
+/// Writes the day's check-in and moves the member's run. One statement
+/// after another on either backend; SQLite's common case runs
+/// [`save_inline`] instead.
 pub async fn save(
     tx: &mut Tx,
     member: MemberId,
@@ -69,58 +81,67 @@ pub async fn save(
     c: &Valid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Saved> {
-    static BOTH: LazyLock<String> = LazyLock::new(|| format!("{UPSERT}; {};", *RECENT));
     let triggers = c.triggers.join(",");
-    // The upsert's nine values, bound the same way on either backend.
-    macro_rules! with_values {
-        ($query:expr) => {
-            $query
-                .bind(member)
-                .bind(day)
-                .bind(c.mood)
-                .bind(c.craving)
-                .bind(c.sleep_hours)
-                .bind(&triggers)
-                .bind(&c.gratitude)
-                .bind(&c.note)
-                .bind(now)
-        };
-    }
-    let rows: Vec<(NaiveDate, i32, i32, i32)> = match tx {
+    let revision: i32 = on_tx!(tx, |x| sqlx::query_scalar(UPSERT)
+        .bind(member)
+        .bind(day)
+        .bind(c.mood)
+        .bind(c.craving)
+        .bind(c.sleep_hours)
+        .bind(&triggers)
+        .bind(&c.gratitude)
+        .bind(&c.note)
+        .bind(now)
+        .fetch_one(x)
+        .await)?;
+    let created = revision == 0;
+    // PostgreSQL: the row stays locked until the commit, so two saves of
+    // one member on different days (two zones at once) move it one after
+    // the other. SQLite's one writer already does.
+    let run = match tx {
         Tx::Sqlite(t) => {
-            with_values!(sqlx::query_as(BOTH.as_str()))
-                .fetch_all(&mut **t)
+            sqlx::query_as(RUN)
+                .bind(member)
+                .fetch_optional(&mut **t)
                 .await?
         }
         Tx::Postgres(t) => {
-            with_values!(sqlx::query(UPSERT)).execute(&mut **t).await?;
-            sqlx::query_as(RECENT.as_str())
+            static LOCKED: LazyLock<String> = LazyLock::new(|| format!("{RUN} for update"));
+            sqlx::query_as(LOCKED.as_str())
                 .bind(member)
-                .fetch_all(&mut **t)
+                .fetch_optional(&mut **t)
                 .await?
         }
     };
-    Ok(Saved::from_rows(day, rows))
+    let run = match streak::next(run, day, created) {
+        Next::Same(run) => run,
+        Next::Set(run) => set_run(tx, member, run).await?,
+        Next::Recount => {
+            let days: Vec<NaiveDate> = on_tx!(tx, |x| sqlx::query_scalar(ALL_DAYS)
+                .bind(member)
+                .fetch_all(x)
+                .await)?;
+            set_run(tx, member, streak::count(&days).unwrap_or(Run::single(day))).await?
+        }
+    };
+    Ok(Saved { created, run })
 }
 
-impl Saved {
-    /// From [`RECENT`]'s rows after the upsert of `day`.
-    fn from_rows(day: NaiveDate, rows: Vec<(NaiveDate, i32, i32, i32)>) -> Self {
-        let created = rows
-            .iter()
-            .any(|&(date, _, _, revision)| date == day && revision == 0);
-        Self {
-            created,
-            recent: rows
-                .into_iter()
-                .map(|(date, mood, craving, _)| (date, mood, craving))
-                .collect(),
-        }
-    }
+/// Writes a member's run (also the demo's, for the check-ins it fills in).
+pub async fn set_run(tx: &mut Tx, member: MemberId, run: Run) -> sqlx::Result<Run> {
+    on_tx!(tx, |x| sqlx::query(SET_RUN)
+        .bind(member)
+        .bind(run.run_start)
+        .bind(run.run_end)
+        .bind(run.longest)
+        .execute(x)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(run)
 }
 
 /// [`save`] as an inline unit of SQLite's group writer (`db::group`): the
-/// same two statements, on the calling thread, bound as sqlx binds.
+/// same statements, on the calling thread, bound as sqlx binds.
 pub fn save_inline(
     conn: &rusqlite::Connection,
     member: MemberId,
@@ -128,25 +149,107 @@ pub fn save_inline(
     c: &Valid,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Saved> {
-    conn.prepare_cached(UPSERT)?.execute(rusqlite::params![
-        bind::uuid(member.0),
-        bind::day(day),
-        c.mood,
-        c.craving,
-        c.sleep_hours,
-        c.triggers.join(","),
-        c.gratitude,
-        c.note,
-        bind::time(now),
+    let id = bind::uuid(member.0);
+    let revision: i32 = conn.prepare_cached(UPSERT)?.query_row(
+        rusqlite::params![
+            id,
+            bind::day(day),
+            c.mood,
+            c.craving,
+            c.sleep_hours,
+            c.triggers.join(","),
+            c.gratitude,
+            c.note,
+            bind::time(now),
+        ],
+        |r| r.get(0),
+    )?;
+    let created = revision == 0;
+    let run = conn
+        .prepare_cached(RUN)?
+        .query_map([&id], run_of)?
+        .next()
+        .transpose()?;
+    let run = match streak::next(run, day, created) {
+        Next::Same(run) => return Ok(Saved { created, run }),
+        Next::Set(run) => run,
+        Next::Recount => {
+            let days = conn
+                .prepare_cached(ALL_DAYS)?
+                .query_map([&id], |r| column::day(r, 0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            streak::count(&days).unwrap_or(Run::single(day))
+        }
+    };
+    conn.prepare_cached(SET_RUN)?.execute(rusqlite::params![
+        id,
+        bind::day(run.run_start),
+        bind::day(run.run_end),
+        run.longest,
     ])?;
-    let rows = conn
-        .prepare_cached(RECENT.as_str())?
-        .query_map([bind::uuid(member.0)], |r| {
-            Ok((column::day(r, 0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Saved::from_rows(day, rows))
+    Ok(Saved { created, run })
 }
+
+fn run_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        run_start: column::day(row, 0)?,
+        run_end: column::day(row, 1)?,
+        longest: row.get(2)?,
+    })
+}
+
+/// The risk signals a check-in saved on `today` raises ([`Runs`]), its
+/// check-ins read lazily on this thread: SQLite steps the statement only as
+/// far as the runs go.
+pub fn signals_inline(
+    conn: &rusqlite::Connection,
+    member: MemberId,
+    today: NaiveDate,
+) -> rusqlite::Result<Vec<(Rule, NaiveDate)>> {
+    let mut recent = conn.prepare_cached(RECENT)?;
+    let rows = recent.query_map(
+        rusqlite::params![bind::uuid(member.0), bind::day(today)],
+        |r| Ok((column::day(r, 0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Runs::read(today, rows)
+}
+
+/// [`signals_inline`] through sqlx, on either backend: the check-ins read
+/// a few at a time (a page of [`RUNS_FIRST`], then larger ones), since a
+/// PostgreSQL statement sends all its rows.
+pub async fn signals(
+    tx: &mut Tx,
+    member: MemberId,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<(Rule, NaiveDate)>> {
+    static PAGE: LazyLock<String> = LazyLock::new(|| format!("{RECENT} limit $3"));
+    let sql: &'static str = PAGE.as_str();
+    let mut runs = Runs::new(today);
+    let (mut through, mut limit) = (today, RUNS_FIRST);
+    loop {
+        let page: Vec<(NaiveDate, i32, i32)> = on_tx!(tx, |x| sqlx::query_as(sql)
+            .bind(member)
+            .bind(through)
+            .bind(limit)
+            .fetch_all(x)
+            .await)?;
+        let full = page.len() as i64 == limit;
+        let Some(last) = page.last().map(|r| r.0) else {
+            break;
+        };
+        if !page.into_iter().all(|r| runs.take(r)) || !full {
+            break;
+        }
+        let Some(before) = last.pred_opt() else {
+            break;
+        };
+        (through, limit) = (before, limit.saturating_mul(8));
+    }
+    Ok(runs.signals())
+}
+
+/// The first page of [`signals`]: today and the days a low mood needs.
+const RUNS_FIRST: i64 = 4;
 
 /// Whether `rule` already fired for the episode (see [`fire_signal`]), for
 /// an inline unit.
@@ -181,26 +284,18 @@ pub async fn since(db: &Db, member: MemberId, since: NaiveDate) -> sqlx::Result<
         .await)
 }
 
-/// The dates a member checked in, newest first (for streaks).
-const DATES: &str =
-    "select local_date from checkin where member_id = $1 order by local_date desc limit $2";
-
-/// How many dates a streak count reads at most; longer streaks show as this.
-pub const STREAK_READ: i64 = 1000;
-
-pub async fn dates(db: &Db, member: MemberId) -> sqlx::Result<Vec<NaiveDate>> {
-    on_db!(db, |p| sqlx::query_scalar(DATES)
+/// A member's run of check-in days ([`Run`]), if they have checked in.
+pub async fn run(db: &Db, member: MemberId) -> sqlx::Result<Option<Run>> {
+    on_db!(db, |p| sqlx::query_as(RUN)
         .bind(member)
-        .bind(STREAK_READ)
-        .fetch_all(p)
+        .fetch_optional(p)
         .await)
 }
 
-pub async fn dates_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<Vec<NaiveDate>> {
-    on_tx!(tx, |x| sqlx::query_scalar(DATES)
+pub async fn run_in_tx(tx: &mut Tx, member: MemberId) -> sqlx::Result<Option<Run>> {
+    on_tx!(tx, |x| sqlx::query_as(RUN)
         .bind(member)
-        .bind(STREAK_READ)
-        .fetch_all(x)
+        .fetch_optional(x)
         .await)
 }
 

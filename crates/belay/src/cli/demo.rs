@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     accounts::{MemberId, password::hash_blocking, store as accounts_store},
     app::AppState,
+    checkins::{store as checkin_store, streak as checkin_streak},
     circle::store as circle_store,
     clocks::{jobs::schedule_next, model::ClockId, store as clocks_store},
     config::Config,
@@ -342,6 +343,13 @@ async fn insert_batch(
     }
     for chunk in days.chunks(CHECKIN_ROWS) {
         insert_checkins(&mut tx, chunk, now).await?;
+    }
+    // Each member's days were pushed together, newest first.
+    for member_days in days.chunk_by(|a, b| a.member == b.member) {
+        let dates: Vec<NaiveDate> = member_days.iter().map(|c| c.day).collect();
+        if let (Some(first), Some(run)) = (member_days.first(), checkin_streak::count(&dates)) {
+            checkin_store::set_run(&mut tx, first.member, run).await?;
+        }
     }
     tx.commit().await?;
     Ok(ids)

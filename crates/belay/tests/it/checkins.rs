@@ -10,6 +10,8 @@ backend_tests!(
     one_checkin_per_local_day_across_time_zones,
     every_invalid_checkin_is_a_422_and_changes_nothing,
     streaks_count_local_days_and_a_missed_day_starts_again,
+    a_day_before_the_streak_after_moving_west_joins_it,
+    the_migrations_count_of_streaks_matches_what_saves_keep,
     checkins_are_shared_only_with_the_grant_and_never_the_note,
     the_chart_is_an_accessible_svg,
     a_high_craving_prompts_once_per_episode,
@@ -164,6 +166,101 @@ async fn streaks_count_local_days_and_a_missed_day_starts_again(b: Backend) {
     assert_eq!(c["streak"]["current"], 1);
     assert_eq!(c["streak"]["longest"], 3);
     assert_eq!(c["streak"]["checked_in_today"], true);
+}
+
+async fn move_to(app: &TestApp, token: &str, zone: &str) {
+    let (status, me) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(token),
+            Some(json!({ "time_zone": zone })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+}
+
+/// Each save moves the member's run (`checkin_streak`) a day at a time; a
+/// day that lands before it, after a move west across the date line, is
+/// counted again from all the days and joins the runs it touches.
+async fn a_day_before_the_streak_after_moving_west_joins_it(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    // The 13th and 14th in Pago Pago (UTC-11).
+    app.set_now("2026-06-13T12:00:00Z");
+    let t = app.member_in("drifter", "Pacific/Pago_Pago").await;
+    assert_eq!(mood_craving(&app, &t, 4, 1).await["date"], "2026-06-13");
+    next_day(&app, 1);
+    let c = mood_craving(&app, &t, 4, 1).await;
+    assert_eq!(c["streak"]["current"], 2);
+    // Then Kiritimati (UTC+14) on the 15th at noon UTC: already the 16th,
+    // a day missed there, so a new run.
+    next_day(&app, 1);
+    move_to(&app, &t, "Pacific/Kiritimati").await;
+    let c = mood_craving(&app, &t, 4, 1).await;
+    assert_eq!(c["date"], "2026-06-16");
+    assert_eq!(
+        c["streak"],
+        json!({"current": 1, "longest": 2, "checked_in_today": true})
+    );
+    // Back in Pago Pago the same instant it is the 15th: the missing day,
+    // which joins both runs into one of four days.
+    move_to(&app, &t, "Pacific/Pago_Pago").await;
+    let c = mood_craving(&app, &t, 2, 1).await;
+    assert_eq!(
+        (c["date"].as_str(), c["created"].as_bool()),
+        (Some("2026-06-15"), Some(true))
+    );
+    assert_eq!(
+        c["streak"],
+        json!({"current": 3, "longest": 4, "checked_in_today": true})
+    );
+    let (_, h) = app.get("/api/v1/checkins", &t).await;
+    assert_eq!(h["streak"], c["streak"]);
+    assert_eq!(
+        app.scalar("select count(*) from checkin_streak where longest = 4")
+            .await,
+        1
+    );
+}
+
+/// Migration 0016 counts every member's run from the check-ins there are
+/// (for instances that had them before it); what it counts must be what
+/// the saves keep.
+async fn the_migrations_count_of_streaks_matches_what_saves_keep(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let steady = app.member("steady").await;
+    let patchy = app.member("patchy").await;
+    app.member("never").await;
+    // Steady: ten days running. Patchy: two days on, one off, three on,
+    // two off, one on: runs of 2, 3 and 1.
+    for day in 0..10 {
+        mood_craving(&app, &steady, 4, 1).await;
+        if [0, 1, 3, 4, 5, 8].contains(&day) {
+            mood_craving(&app, &patchy, 3, 2).await;
+        }
+        next_day(&app, 1);
+    }
+    let (_, h) = app.get("/api/v1/checkins", &patchy).await;
+    assert_eq!(
+        h["streak"],
+        json!({"current": 0, "longest": 3, "checked_in_today": false})
+    );
+    app.exec("create table kept as select * from checkin_streak; delete from checkin_streak")
+        .await;
+    let migration = match b {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0016_checkin_streak.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/0016_checkin_streak.sql"),
+    };
+    let at = migration
+        .find("insert into checkin_streak")
+        .expect("the migration fills the table");
+    app.exec(&migration[at..]).await;
+    assert_eq!(app.scalar("select count(*) from checkin_streak").await, 2);
+    let differ = "select count(*) from (
+        select * from kept except select * from checkin_streak) d";
+    assert_eq!(app.scalar(differ).await, 0);
+    let (_, again) = app.get("/api/v1/checkins", &patchy).await;
+    assert_eq!(again["streak"], h["streak"]);
 }
 
 async fn checkins_are_shared_only_with_the_grant_and_never_the_note(b: Backend) {

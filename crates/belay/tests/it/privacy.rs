@@ -778,6 +778,10 @@ async fn the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else(
         ("discovery_card", "an index derived from the profile"),
         ("discovery_tag", "an index derived from the profile"),
         (
+            "checkin_streak",
+            "derived from the check-ins, which are exported",
+        ),
+        (
             "feed_item",
             "derived from clocks and goal progress, which are exported",
         ),
