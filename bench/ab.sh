@@ -9,6 +9,7 @@
 #
 # TARGET: home (the home page with its circle feed, session cookie; the
 # default), feed (GET /api/v1/feed, token), me (GET /api/v1/me, token),
+# history (GET /api/v1/checkins?days=7, token: a week and the streak),
 # checkins (POST /api/v1/checkins as WRITERS members, after a warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,7 @@ for i in 0 1; do
     home) HEADERS+=("Cookie: belay_session=$(session_cookie "$base" "$FIRST")"); URLS+=("$base/") ;;
     feed) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/feed") ;;
     me) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/me") ;;
+    history) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/checkins?days=7") ;;
     checkins)
       # Each server's writers log in on it; checkin_post.lua takes turns.
       tokens="${DIRS[$i]}/tokens"
@@ -52,7 +54,7 @@ for (h,) in db.execute("select handle from member order by created_at, handle li
 PY
       TOKEN_FILES+=("$tokens"); HEADERS+=("X-Bench: checkins"); URLS+=("$base/api/v1/checkins")
       TOKENS_FILE=$tokens wrk -t2 -c"$WRITERS" -d3s -s bench/checkin_post.lua "${URLS[$i]}" >/dev/null ;;
-    *) echo "TARGET: home, feed, me or checkins" >&2; exit 2 ;;
+    *) echo "TARGET: home, feed, me, history or checkins" >&2; exit 2 ;;
   esac
 done
 # The same answer from both, but for the page's CSRF token and for ids and
