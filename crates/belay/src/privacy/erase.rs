@@ -58,23 +58,36 @@ pub async fn erase(
     }
 }
 
-/// Deletes the rows of a table with a JSON `payload` that name a member:
-/// `$1` the handle (in `from`, `to`, `by` or `handed_back_by`), `$2` and
-/// `$3` LIKE patterns for a text starting with it and a link ending in it,
-/// `$4` one for the member's id anywhere. `->>` reads a key the same way
-/// on both backends (SQLite takes a bare key as `$.key`).
-macro_rules! naming_me {
-    ($table:literal) => {
-        concat!(
-            "delete from ",
-            $table,
-            " where payload ->> 'from' = $1 or payload ->> 'to' = $1
-                or payload ->> 'by' = $1 or payload ->> 'handed_back_by' = $1
-                or payload ->> 'text' like $2 escape '\\'
-                or payload ->> 'link' like $3 escape '\\'
-                or cast(payload as text) like $4 escape '\\'"
-        )
-    };
+/// Deletes the rows of `table` (one with a JSON `payload`) that name a
+/// member: `$1` the handle (in `from`, `to`, `by` or `handed_back_by`), `$2`
+/// and `$3` LIKE patterns for a text starting with it and a link ending in
+/// it, `$4` one for the member's id anywhere, `$5` one for the handle
+/// anywhere, and from `$6` on one for the id of each of `things` they owned
+/// (a job for their clock, goal, help request or reach-out). `->>` reads a
+/// key the same way on both backends (SQLite takes a bare key as `$.key`).
+///
+/// One scan per table, and the payload's text is tested first: whatever
+/// the rest finds holds the handle or an id as text (handles are `a-z`,
+/// `0-9` and `_`, which JSON writes as they are), so only the few rows that
+/// might name the member have their JSON read. Reading every payload's keys
+/// was most of an erasure, with every write on the instance waiting behind
+/// it (`BENCHMARKS.md`, issue 6).
+fn naming_sql(table: &str, things: usize) -> String {
+    let like = |n: usize| format!("cast(payload as text) like ${n} escape '\\'");
+    let things: String = (6..6 + things)
+        .map(|n| format!(" or {}", like(n)))
+        .collect();
+    format!(
+        "delete from {table}
+        where ({handle} or {id}{things})
+          and (payload ->> 'from' = $1 or payload ->> 'to' = $1
+            or payload ->> 'by' = $1 or payload ->> 'handed_back_by' = $1
+            or payload ->> 'text' like $2 escape '\\'
+            or payload ->> 'link' like $3 escape '\\'
+            or {id}{things})",
+        handle = like(5),
+        id = like(4),
+    )
 }
 
 async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppResult<()> {
@@ -118,16 +131,7 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
     let text_start = format!("{h} %");
     let link_end = format!("%/{h}");
     let id_anywhere = format!("%{}%", me.id);
-    for sql in [naming_me!("notice"), naming_me!("event"), naming_me!("job")] {
-        on_tx!(&mut tx, |x| sqlx::query(sql)
-            .bind(&me.handle)
-            .bind(&text_start)
-            .bind(&link_end)
-            .bind(&id_anywhere)
-            .execute(x)
-            .await
-            .map(|r| r.rows_affected()))?;
-    }
+    let handle_anywhere = format!("%{h}%");
     const OWNED: &str = "select id from clock where member_id = $1
         union all select id from goal where member_id = $1
         union all select id from help_request where member_id = $1
@@ -136,14 +140,25 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
         .bind(id)
         .fetch_all(x)
         .await)?;
-    for thing in owned {
-        on_tx!(&mut tx, |x| sqlx::query(
-            "delete from job where cast(payload as text) like $1 escape '\\'"
-        )
-        .bind(format!("%{}%", crate::db::like_literal(&thing.to_string())))
-        .execute(x)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let owned: Vec<String> = owned
+        .iter()
+        .map(|thing| format!("%{}%", crate::db::like_literal(&thing.to_string())))
+        .collect();
+    // Jobs for what I owned go too; notices and events name people.
+    for (table, things) in [("notice", &[][..]), ("event", &[][..]), ("job", &owned[..])] {
+        let sql = naming_sql(table, things.len());
+        on_tx!(&mut tx, |x| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(&me.handle)
+                .bind(&text_start)
+                .bind(&link_end)
+                .bind(&id_anywhere)
+                .bind(&handle_anywhere);
+            for thing in things {
+                query = query.bind(thing);
+            }
+            query.execute(x).await.map(|r| r.rows_affected())
+        })?;
     }
     let gone = on_tx!(&mut tx, |x| sqlx::query("delete from member where id = $1")
         .bind(id)

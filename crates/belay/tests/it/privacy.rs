@@ -18,6 +18,7 @@ backend_tests!(
     a_bio_in_crisis_language_shows_the_author_crisis_lines,
     the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else,
     erasure_takes_only_notices_that_name_the_member,
+    erasure_takes_the_jobs_for_what_the_member_owned_and_only_those,
 );
 
 const PASSWORD: &str = "zqxCanaryPassphrase-4417";
@@ -986,4 +987,65 @@ async fn erasure_takes_only_notices_that_name_the_member(b: Backend) {
         "ana's prompt to reach out is hers, not the erased member's"
     );
     assert_eq!(app.notices_of(&ben, "encouragement").await.len(), 0);
+}
+
+/// Pending jobs for what the erased member owned (here each clock's next
+/// milestone) go with them; another member's stay.
+async fn erasure_takes_the_jobs_for_what_the_member_owned_and_only_those(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let mut clocks = Vec::new();
+    for handle in ["leaving", "staying"] {
+        let token = app.member(handle).await;
+        let (s, clock) = app
+            .post(
+                "/api/v1/me/clocks",
+                &token,
+                json!({"label": "alcohol", "started_on": "2026-06-01"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{clock}");
+        clocks.push((token, clock["id"].as_str().unwrap().to_owned()));
+    }
+    let jobs_naming = |id: String| {
+        let db = app.state.db.clone();
+        async move {
+            let sql = "select count(*) from job where cast(payload as text) like $1";
+            let pattern = format!("%{id}%");
+            let n: i64 = match &db {
+                belay::db::Db::Sqlite(s) => {
+                    sqlx::query_scalar(sql)
+                        .bind(pattern)
+                        .fetch_one(&s.read)
+                        .await
+                }
+                belay::db::Db::Postgres(p) => {
+                    sqlx::query_scalar(sql).bind(pattern).fetch_one(p).await
+                }
+            }
+            .unwrap();
+            n
+        }
+    };
+    for (_, id) in &clocks {
+        assert_eq!(jobs_naming(id.clone()).await, 1, "a milestone job for {id}");
+    }
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&clocks[0].0),
+            Some(json!({"password": crate::support::app::PASSWORD})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        jobs_naming(clocks[0].1.clone()).await,
+        0,
+        "the erased member's clock's job"
+    );
+    assert_eq!(
+        jobs_naming(clocks[1].1.clone()).await,
+        1,
+        "another member's job stays"
+    );
 }
