@@ -18,28 +18,36 @@ fn both_backends_have_the_same_migration_versions_and_names() {
     assert_eq!(sqlite, names(migrator_postgres()));
 }
 
-async fn columns(backend: Backend) -> BTreeSet<(String, String)> {
+/// Pairs of names from a freshly migrated database of `backend`: the
+/// rows of `sqlite` or of `postgres`, whichever it is.
+async fn name_pairs(
+    backend: Backend,
+    sqlite: &'static str,
+    postgres: &'static str,
+) -> Vec<(String, String)> {
     let storage = Storage::new(backend).await;
     let db = belay::db::connect(&storage.target()).await.unwrap();
     belay::db::migrate(&db).await.unwrap();
-    let rows: Vec<(String, String)> = match &db {
-        belay::db::Db::Sqlite(s) => sqlx::query_as(
-            "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p
-             where m.type = 'table' and m.name not like '\\_sqlx%' escape '\\' and m.name not like 'sqlite\\_%' escape '\\'",
-        )
-        .fetch_all(&s.read)
-        .await
-        .unwrap(),
-        belay::db::Db::Postgres(p) => sqlx::query_as(
-            "select table_name::text, column_name::text from information_schema.columns
-             where table_schema = 'public' and table_name not like '\\_sqlx%'",
-        )
-        .fetch_all(p)
-        .await
-        .unwrap(),
-    };
+    let rows = match &db {
+        belay::db::Db::Sqlite(s) => sqlx::query_as(sqlite).fetch_all(&s.read).await,
+        belay::db::Db::Postgres(p) => sqlx::query_as(postgres).fetch_all(p).await,
+    }
+    .unwrap();
     db.close().await;
-    rows.into_iter().collect()
+    rows
+}
+
+async fn columns(backend: Backend) -> BTreeSet<(String, String)> {
+    name_pairs(
+        backend,
+        "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p
+             where m.type = 'table' and m.name not like '\\_sqlx%' escape '\\' and m.name not like 'sqlite\\_%' escape '\\'",
+        "select table_name::text, column_name::text from information_schema.columns
+             where table_schema = 'public' and table_name not like '\\_sqlx%'",
+    )
+    .await
+    .into_iter()
+    .collect()
 }
 
 /// Every foreign key has an index that starts with its column. Deleting a
@@ -48,33 +56,20 @@ async fn columns(backend: Backend) -> BTreeSet<(String, String)> {
 /// inside the write lock (for a clock, all 600,000 feed items of the
 /// demo's instance, while every other write waits).
 async fn unindexed_foreign_keys(backend: Backend) -> Vec<(String, String)> {
-    let storage = Storage::new(backend).await;
-    let db = belay::db::connect(&storage.target()).await.unwrap();
-    belay::db::migrate(&db).await.unwrap();
-    let rows: Vec<(String, String)> = match &db {
-        belay::db::Db::Sqlite(s) => sqlx::query_as(
-            "select m.name, f.\"from\" from sqlite_master m join pragma_foreign_key_list(m.name) f
+    name_pairs(
+        backend,
+        "select m.name, f.\"from\" from sqlite_master m join pragma_foreign_key_list(m.name) f
              where m.type = 'table' and f.seq = 0 and not exists (
                 select 1 from pragma_index_list(m.name) i
                 join pragma_index_info(i.name) c on c.seqno = 0
                 where c.name = f.\"from\")",
-        )
-        .fetch_all(&s.read)
-        .await
-        .unwrap(),
-        belay::db::Db::Postgres(p) => sqlx::query_as(
-            "select c.conrelid::regclass::text, a.attname::text from pg_constraint c
+        "select c.conrelid::regclass::text, a.attname::text from pg_constraint c
              join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
              where c.contype = 'f' and c.connamespace = 'public'::regnamespace
                and not exists (select 1 from pg_index i
                                where i.indrelid = c.conrelid and i.indkey[0] = c.conkey[1])",
-        )
-        .fetch_all(p)
-        .await
-        .unwrap(),
-    };
-    db.close().await;
-    rows
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
