@@ -95,9 +95,6 @@ pub async fn save(
         .fetch_one(x)
         .await)?;
     let created = revision == 0;
-    // PostgreSQL: the row stays locked until the commit, so two saves of
-    // one member on different days (two zones at once) move it one after
-    // the other. SQLite's one writer already does.
     let run = match tx {
         Tx::Sqlite(t) => {
             sqlx::query_as(RUN)
@@ -105,13 +102,7 @@ pub async fn save(
                 .fetch_optional(&mut **t)
                 .await?
         }
-        Tx::Postgres(t) => {
-            static LOCKED: LazyLock<String> = LazyLock::new(|| format!("{RUN} for update"));
-            sqlx::query_as(LOCKED.as_str())
-                .bind(member)
-                .fetch_optional(&mut **t)
-                .await?
-        }
+        Tx::Postgres(t) => locked_run(t, member, day).await?,
     };
     let run = match streak::next(run, day, created) {
         Next::Same(run) => run,
@@ -125,6 +116,33 @@ pub async fn save(
         }
     };
     Ok(Saved { created, run })
+}
+
+/// PostgreSQL: the member's run, locked until the commit, so two saves of
+/// one member on different local days (two zones at once) move it one
+/// after the other; SQLite's one writer already does.
+///
+/// A member's first save finds no row to lock. It claims the row by
+/// inserting it; a second first save waits on that insert, and once the
+/// first commits, reads and locks the run it wrote. `None`: the row is
+/// this save's to set.
+async fn locked_run(
+    t: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    member: MemberId,
+    day: NaiveDate,
+) -> sqlx::Result<Option<Run>> {
+    static LOCKED: LazyLock<String> = LazyLock::new(|| format!("{RUN} for update"));
+    const CLAIM: &str = "insert into checkin_streak (member_id, run_start, run_end, longest)
+        values ($1, $2, $2, 1) on conflict (member_id) do nothing";
+    let locked = || sqlx::query_as(LOCKED.as_str()).bind(member);
+    if let Some(run) = locked().fetch_optional(&mut **t).await? {
+        return Ok(Some(run));
+    }
+    let claim = sqlx::query(CLAIM).bind(member).bind(day);
+    if claim.execute(&mut **t).await?.rows_affected() == 1 {
+        return Ok(None);
+    }
+    locked().fetch_optional(&mut **t).await
 }
 
 /// Writes a member's run (also the demo's, for the check-ins it fills in).

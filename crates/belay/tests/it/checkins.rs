@@ -604,3 +604,92 @@ async fn the_checkin_pages_work_without_javascript(b: Backend) {
         .await;
     assert_eq!(s["nudge_list"], true);
 }
+
+/// Races only PostgreSQL can run: its saves go at once, SQLite's one
+/// writer takes them one after the other.
+mod postgres_races {
+    use std::time::Duration;
+
+    use belay::{
+        accounts::MemberId,
+        checkins::{model::Valid, store, streak::Run},
+        db::Db,
+    };
+    use chrono::NaiveDate;
+
+    use crate::support::{Backend, TestApp, app::postgres_available};
+
+    /// A member's first two check-ins, on two local days at one instant
+    /// (two requests, one before a move across the date line and one after):
+    /// the second waits for the first and grows its run, instead of both
+    /// finding no run and the second writing a run of its own day alone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn first_checkins_on_two_days_at_once_keep_a_run_of_both() {
+        if !postgres_available() {
+            return;
+        }
+        let app = TestApp::spawn(Backend::Postgres).await;
+        app.member("racer").await;
+        let Db::Postgres(pool) = app.state.db.clone() else {
+            unreachable!("spawned on PostgreSQL")
+        };
+        let id = sqlx::query_scalar("select id from member where handle = 'racer'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let member = MemberId(id);
+        let valid = Valid {
+            mood: 4,
+            craving: 1,
+            sleep_hours: None,
+            triggers: vec![],
+            gratitude: String::new(),
+            note: String::new(),
+        };
+        let day = |d| NaiveDate::from_ymd_opt(2026, 6, d).unwrap();
+        let now = app.now();
+
+        let mut first = app.state.db.begin_write().await.unwrap();
+        store::save(&mut first, member, day(15), &valid, now)
+            .await
+            .unwrap();
+        let db = app.state.db.clone();
+        let second = tokio::spawn(async move {
+            let mut tx = db.begin_write().await?;
+            let saved = store::save(&mut tx, member, day(16), &valid, now).await?;
+            tx.commit().await.map(|()| saved)
+        });
+        // The second save is waiting on the first's lock before it commits.
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stat_activity
+                 where datname = current_database() and wait_event_type = 'Lock'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(!second.is_finished(), "the second save did not wait");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first.commit().await.unwrap();
+
+        let saved = second.await.unwrap().unwrap();
+        let both = Run {
+            run_start: day(15),
+            run_end: day(16),
+            longest: 2,
+        };
+        assert_eq!(saved.run, both);
+        let kept: Run = sqlx::query_as(
+            "select run_start, run_end, longest from checkin_streak where member_id = $1",
+        )
+        .bind(member)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(kept, both);
+    }
+}
