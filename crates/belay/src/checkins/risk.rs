@@ -190,6 +190,7 @@ pub async fn fire(
         kind: "risk_prompt",
         payload: serde_json::json!({ "rule": rule.as_str() }),
         dedupe_key: &key,
+        about: None,
     };
     announce.extend(notices::notify(tx, &prompt, now).await?);
     if nudge {
@@ -203,6 +204,7 @@ pub async fn fire(
                 kind: "risk_nudge",
                 payload: serde_json::json!({ "from": handle }),
                 dedupe_key: k,
+                about: Some(member),
             })
             .collect();
         announce.extend(notices::notify_many(tx, &nudges, now).await?);

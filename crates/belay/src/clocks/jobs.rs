@@ -88,6 +88,7 @@ impl Job for MilestoneJob {
                     "milestone": milestone.label(),
                 }),
                 dedupe_key: &format!("milestone:{}:{}:{}", self.clock_id, clock.started_on, on),
+                about: None,
             };
             let recorded = notices::notify(tx, &notice, now)
                 .await

@@ -183,6 +183,7 @@ async fn store_message(
         kind: "message",
         payload: serde_json::json!({ "from": me.handle }),
         dedupe_key: &format!("message:{}:{sender_key}:{id}", peer.id),
+        about: Some(me.id),
     };
     let mut tx = state.db.begin_write().await?;
     // The circle check rides in the insert, and the notice is added only if

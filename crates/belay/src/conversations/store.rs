@@ -147,7 +147,7 @@ pub async fn send(tx: &mut Tx, m: &Send<'_>) -> anyhow::Result<Sent> {
             check(CIRCLE_CHECK, &pair),
             check(ANSWERED_CHECK, &pair),
             check(NO_BLOCK, &pair),
-            message_notice_sql(["$9", "$3", "$10", "$11", "$12", "$7", "$13"], stored),
+            message_notice_sql(["$9", "$3", "$10", "$11", "$12", "$7", "$13", "$2"], stored),
         )
     });
     let sql: &'static str = SQL.as_str();

@@ -261,6 +261,7 @@ pub async fn encourage(
         kind: "encouragement",
         payload: serde_json::json!({ "from": me.handle }),
         dedupe_key: &dedupe,
+        about: Some(me.id),
     };
     let announce = notices::notify(&mut tx, &notice, now).await?;
     tx.commit().await?;

@@ -379,6 +379,7 @@ async fn write_post(
                 kind: k,
                 payload: payload.clone(),
                 dedupe_key: key,
+                about: Some(me.id),
             })
             .collect();
         if !list.is_empty() {

@@ -514,6 +514,7 @@ async fn tell(
             kind,
             payload: payload.clone(),
             dedupe_key: k,
+            about: None,
         })
         .collect();
     Ok(notices::notify_many(tx, &list, now).await?)
@@ -541,6 +542,7 @@ async fn tell_action(
         kind,
         payload,
         dedupe_key: key,
+        about: None,
     };
     Ok(notices::notify(tx, &n, now).await?.into_iter().collect())
 }

@@ -432,6 +432,7 @@ async fn tell_moderators(
             kind: "group_join_request",
             payload: payload.clone(),
             dedupe_key: k,
+            about: Some(me.id),
         })
         .collect();
     Ok(notices::notify_many(tx, &list, now).await?)

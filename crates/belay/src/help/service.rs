@@ -195,6 +195,7 @@ pub async fn ask(state: &AppState, me: &AuthMember, a: Ask<'_>) -> AppResult<Hel
             kind: "help_request",
             payload: payload.clone(),
             dedupe_key: k,
+            about: Some(me.id),
         })
         .collect();
     let announce = notices::notify_many(&mut tx, &asks, now).await?;
@@ -291,6 +292,7 @@ pub async fn offer(
         kind: "help_offer",
         payload: serde_json::json!({ "from": me.handle, "request": id }),
         dedupe_key: &key,
+        about: Some(me.id),
     };
     let announce = notices::notify(&mut tx, &notice, now).await?;
     tx.commit().await?;
@@ -365,6 +367,7 @@ async fn settle(
             kind,
             payload: serde_json::json!({ "from": me.handle, "request": id }),
             dedupe_key: key,
+            about: Some(me.id),
         };
         announce.extend(notices::notify(&mut tx, &notice, now).await?);
     }

@@ -369,6 +369,7 @@ async fn tell_moderators(
             kind: "report",
             payload: serde_json::json!({}),
             dedupe_key: k,
+            about: None,
         })
         .collect();
     Ok(notices::notify_many(tx, &list, now).await?)
@@ -798,6 +799,7 @@ async fn tell_member(
         kind: "moderation",
         payload,
         dedupe_key: &key,
+        about: None,
     };
     Ok(notices::notify(tx, &n, now).await?.into_iter().collect())
 }

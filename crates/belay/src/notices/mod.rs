@@ -31,6 +31,9 @@ pub struct NewNotice<'a> {
     pub kind: &'a str,
     pub payload: serde_json::Value,
     pub dedupe_key: &'a str,
+    /// The other member the notice names (its payload's `from` or `by`):
+    /// erasing them takes the notice.
+    pub about: Option<MemberId>,
 }
 
 /// How long an email for a new message waits: if it is read by then, no
@@ -217,9 +220,14 @@ pub fn text_of(kind: &str, payload: &serde_json::Value) -> String {
             "Someone has answered {}'s reach-out. Thank you for being ready to help.",
             s("from")
         ),
+        // The requester's copy names who stepped away; the others' copies
+        // name only whose reach-out it is.
+        "reach_out_handed_back" if payload.get("by").is_some() => format!(
+            "{} had to step away. Your reach-out is open again.",
+            s("by")
+        ),
         "reach_out_handed_back" => format!(
-            "{} had to step away from {}'s reach-out. It's open again.",
-            s("by"),
+            "Someone had to step away from {}'s reach-out. It's open again.",
             s("from")
         ),
         "reach_out_closed" => format!(

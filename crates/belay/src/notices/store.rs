@@ -19,8 +19,9 @@ pub async fn insert(
     n: &NewNotice<'_>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Uuid>> {
-    const SQL: &str = "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
-        values ($1, $2, $3, $4, $5, $6)
+    const SQL: &str = "insert into notice (id, member_id, kind, payload, dedupe_key, created_at,
+            about_member_id)
+        values ($1, $2, $3, $4, $5, $6, $7)
         on conflict (dedupe_key) do nothing
         returning id";
     on_tx!(tx, |c| sqlx::query_scalar(SQL)
@@ -30,6 +31,7 @@ pub async fn insert(
         .bind(Json(&n.payload))
         .bind(n.dedupe_key)
         .bind(now)
+        .bind(n.about)
         .fetch_optional(c)
         .await)
 }
@@ -45,9 +47,10 @@ pub async fn insert_many(
     for chunk in notices.chunks(500) {
         // Only numbered placeholders are formatted in: no input.
         let sql = format!(
-            "insert into notice (id, member_id, kind, payload, dedupe_key, created_at) values {}
+            "insert into notice (id, member_id, kind, payload, dedupe_key, created_at,
+                about_member_id) values {}
             on conflict (dedupe_key) do nothing returning id, member_id",
-            crate::db::values_placeholders(chunk.len(), 6)
+            crate::db::values_placeholders(chunk.len(), 7)
         );
         let rows: Vec<(Uuid, MemberId)> = on_tx!(tx, |c| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -58,7 +61,8 @@ pub async fn insert_many(
                     .bind(n.kind)
                     .bind(Json(&n.payload))
                     .bind(n.dedupe_key)
-                    .bind(now);
+                    .bind(now)
+                    .bind(n.about);
             }
             q.fetch_all(c).await
         })?;
@@ -156,7 +160,8 @@ pub async fn insert_message_notice(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Uuid>> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
-        message_notice_sql(["$1", "$2", "$3", "$4", "$5", "$6", "$7"], "true") + " returning id"
+        message_notice_sql(["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"], "true")
+            + " returning id"
     });
     let sql: &'static str = SQL.as_str();
     on_tx!(tx, |c| sqlx::query_scalar(sql)
@@ -167,19 +172,21 @@ pub async fn insert_message_notice(
         .bind(n.dedupe_key)
         .bind(now)
         .bind(message_notice_prefix(n.member, sender_key))
+        .bind(n.about)
         .fetch_optional(c)
         .await)
 }
 
-/// The message-notice insert without its `returning`, with its seven values
-/// (id, member, kind, payload, dedupe key, time, the sender's dedupe-key
-/// prefix) named by the caller and only if `gate` holds: also the third
-/// statement of sending a message on SQLite, where the gate is the message.
-pub fn message_notice_sql(p: [&str; 7], gate: &str) -> String {
-    let [id, member, kind, payload, key, now, prefix] = p;
+/// The message-notice insert without its `returning`, with its eight
+/// values (id, member, kind, payload, dedupe key, time, the sender's
+/// dedupe-key prefix, the sender) named by the caller and only if `gate`
+/// holds: also the third statement of sending a message on SQLite, where
+/// the gate is the message.
+pub fn message_notice_sql(p: [&str; 8], gate: &str) -> String {
+    let [id, member, kind, payload, key, now, prefix, about] = p;
     format!(
-        "insert into notice (id, member_id, kind, payload, dedupe_key, created_at)
-        select {id}, {member}, {kind}, {payload}, {key}, {now}
+        "insert into notice (id, member_id, kind, payload, dedupe_key, created_at, about_member_id)
+        select {id}, {member}, {kind}, {payload}, {key}, {now}, {about}
         where {gate} and not exists (select 1 from notice
             where member_id = {member} and kind = 'message' and read_at is null
               and substr(dedupe_key, 1, length({prefix})) = {prefix})

@@ -121,9 +121,11 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
     ] {
         on_tx!(&mut tx, |x| sqlx::query(sql).bind(id).execute(x).await.map(|r| r.rows_affected()))?;
     }
-    // Other members' notices, live events and pending jobs that name me:
-    // my handle in a field that holds a handle, at the start of a live
-    // notice's text or at the end of its link, or my id anywhere. A value
+    // Other members' notices that name me go with my member row below
+    // (`notice.about_member_id`, on delete cascade). Live events (pruned
+    // after a week) and pending jobs that name me are found by their
+    // payload: my handle in a field that holds a handle, at the start of a
+    // live notice's text or at the end of its link, or my id anywhere. A value
     // that merely equals my handle elsewhere (a risk rule's name, a kind, a
     // group's slug) is someone else's and stays: matching any JSON string
     // equal to the handle once erased another member's prompt to reach out.
@@ -144,8 +146,8 @@ async fn erase_once(state: &AppState, me: &AuthMember, keep_posts: bool) -> AppR
         .iter()
         .map(|thing| format!("%{}%", crate::db::like_literal(&thing.to_string())))
         .collect();
-    // Jobs for what I owned go too; notices and events name people.
-    for (table, things) in [("notice", &[][..]), ("event", &[][..]), ("job", &owned[..])] {
+    // Jobs for what I owned go too; events name people.
+    for (table, things) in [("event", &[][..]), ("job", &owned[..])] {
         let sql = naming_sql(table, things.len());
         on_tx!(&mut tx, |x| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))

@@ -109,6 +109,7 @@ pub(super) async fn fire(
             kind,
             payload: payload.clone(),
             dedupe_key: key,
+            about: Some(ro.requester_id),
         })
         .collect();
     let mut announce = notices::notify_many(tx, &batch, now).await?;
@@ -129,6 +130,7 @@ pub(super) async fn fire(
             kind: kinds::EXHAUSTED,
             payload: serde_json::json!({ "reach_out": id }),
             dedupe_key: &key,
+            about: None,
         };
         announce.extend(notices::notify(tx, &notice, now).await?);
     }
@@ -180,6 +182,7 @@ impl Job for ReachOutFollowUp {
                 kind: kinds::FOLLOW_UP,
                 payload: serde_json::json!({ "reach_out": id }),
                 dedupe_key: &key,
+                about: None,
             };
             announce.extend(notices::notify(tx, &notice, now).await?);
         }
@@ -190,6 +193,7 @@ impl Job for ReachOutFollowUp {
                 kind: kinds::THANKS,
                 payload: serde_json::json!({ "reach_out": id, "from": row.requester_handle }),
                 dedupe_key: &key,
+                about: Some(row.requester_id),
             };
             announce.extend(notices::notify(tx, &notice, now).await?);
         }

@@ -379,13 +379,13 @@ async fn savepoint(tx: &mut Tx, sql: &'static str) -> sqlx::Result<()> {
     on_tx!(tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()))
 }
 
-/// One notice of `kind` to each of `members` (with its dedupe key).
+/// One notice of `kind` to each of `members` (with its dedupe key), naming
+/// the member `about`.
 async fn tell(
     tx: &mut Tx,
     members: &[MemberId],
     keys: &[String],
-    kind: &str,
-    payload: &serde_json::Value,
+    (kind, payload, about): (&str, &serde_json::Value, MemberId),
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Recorded>> {
     let batch: Vec<NewNotice<'_>> = members
@@ -396,6 +396,7 @@ async fn tell(
             kind,
             payload: payload.clone(),
             dedupe_key: key,
+            about: Some(about),
         })
         .collect();
     notices::notify_many(tx, &batch, now).await
@@ -419,6 +420,7 @@ async fn hold(
             kind,
             payload: serde_json::json!({ "from": me.handle }),
             dedupe_key: &key,
+            about: Some(me.id),
         };
         announce.extend(notices::notify(tx, &notice, now).await?);
     }
@@ -556,6 +558,7 @@ pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<Rea
         kind: kinds::CLAIMED,
         payload: serde_json::json!({ "reach_out": id, "by": me.handle }),
         dedupe_key: &key,
+        about: Some(me.id),
     };
     announce.extend(notices::notify(&mut tx, &notice, now).await?);
     let others = store::recipients_except(&mut tx, id, Some(me.id)).await?;
@@ -564,7 +567,8 @@ pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<Rea
         .iter()
         .map(|m| format!("reach-out:{id}:covered:{}:{m}", row.claims))
         .collect();
-    announce.extend(tell(&mut tx, &others, &keys, kinds::COVERED, &payload, now).await?);
+    let covered = (kinds::COVERED, &payload, row.requester_id);
+    announce.extend(tell(&mut tx, &others, &keys, covered, now).await?);
     let event = serde_json::json!({ "id": id, "state": "claimed", "by": me.handle });
     announce.push(events::record(&mut tx, row.requester_id, "reach_out", &event, now).await?);
     tx.commit().await?;
@@ -587,17 +591,23 @@ pub async fn hand_back(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult
     if store::schedule_step(&mut tx, id, row.next_step, now).await? {
         queue::enqueue(&mut tx, &jobs::step_job(id, row.next_step, now)?, now).await?;
     }
-    let requester_handle = &row.requester_handle;
-    let payload = serde_json::json!({ "reach_out": id, "by": me.handle, "from": requester_handle });
-    let mut announce = Vec::new();
-    let mut told = store::recipients_except(&mut tx, id, Some(me.id)).await?;
-    told.push(row.requester_id);
+    // The others asked learn that it is open again, not who stepped away
+    // (as "covered" does not say who answered); the requester learns who.
     let at = now.timestamp_millis();
-    let keys: Vec<String> = told
-        .iter()
-        .map(|m| format!("reach-out:{id}:handed-back:{at}:{m}"))
-        .collect();
-    announce.extend(tell(&mut tx, &told, &keys, kinds::HANDED_BACK, &payload, now).await?);
+    let key = |m: &MemberId| format!("reach-out:{id}:handed-back:{at}:{m}");
+    let others = store::recipients_except(&mut tx, id, Some(me.id)).await?;
+    let keys: Vec<String> = others.iter().map(key).collect();
+    let payload = serde_json::json!({ "reach_out": id, "from": row.requester_handle });
+    let handed_back = (kinds::HANDED_BACK, &payload, row.requester_id);
+    let mut announce = tell(&mut tx, &others, &keys, handed_back, now).await?;
+    let notice = NewNotice {
+        member: row.requester_id,
+        kind: kinds::HANDED_BACK,
+        payload: serde_json::json!({ "reach_out": id, "by": me.handle }),
+        dedupe_key: &key(&row.requester_id),
+        about: Some(me.id),
+    };
+    announce.extend(notices::notify(&mut tx, &notice, now).await?);
     let event = serde_json::json!({ "id": id, "state": "open", "handed_back_by": me.handle });
     announce.push(events::record(&mut tx, row.requester_id, "reach_out", &event, now).await?);
     tx.commit().await?;
@@ -634,7 +644,8 @@ pub async fn close(
         .map(|m| format!("reach-out:{id}:closed:{m}"))
         .collect();
     let payload = serde_json::json!({ "reach_out": id, "from": me.handle });
-    let mut announce = tell(&mut tx, &told, &keys, kinds::CLOSED, &payload, now).await?;
+    let closed = (kinds::CLOSED, &payload, me.id);
+    let mut announce = tell(&mut tx, &told, &keys, closed, now).await?;
     let event = serde_json::json!({ "id": id, "state": new_state });
     announce.push(events::record(&mut tx, me.id, "reach_out", &event, now).await?);
     tx.commit().await?;

@@ -19,6 +19,8 @@ backend_tests!(
     the_export_holds_everything_of_mine_and_nothing_private_of_anyone_else,
     erasure_takes_only_notices_that_name_the_member,
     erasure_takes_the_jobs_for_what_the_member_owned_and_only_those,
+    erasure_takes_the_notices_that_name_the_member_by_the_member_they_name,
+    the_notice_migration_finds_the_member_each_notice_names,
 );
 
 const PASSWORD: &str = "zqxCanaryPassphrase-4417";
@@ -1048,4 +1050,141 @@ async fn erasure_takes_the_jobs_for_what_the_member_owned_and_only_those(b: Back
         1,
         "another member's job stays"
     );
+}
+
+/// `ash` reaches out to the two in their circle who take reach-outs; `fay`
+/// answers and hands it back. Returns the tokens of ash, dee and fay.
+async fn a_reach_out_handed_back(app: &crate::support::TestApp) -> [String; 3] {
+    let [ash, dee, fay] = [
+        app.member("ash").await,
+        app.member("dee").await,
+        app.member("fay").await,
+    ];
+    for (handle, token) in [("dee", &dee), ("fay", &fay)] {
+        app.connect(&ash, handle, token, "friend").await;
+        let (s, body) = app
+            .put(
+                "/api/v1/me/reach-out-settings",
+                token,
+                json!({"receives": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    let (s, body) = app
+        .post("/api/v1/reachouts", &ash, json!({"note": ""}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().expect("an id").to_owned();
+    app.run_due_jobs().await;
+    for action in ["claim", "handback"] {
+        let (s, body) = app
+            .post(&format!("/api/v1/reachouts/{id}/{action}"), &fay, json!({}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{action}: {body}");
+    }
+    [ash, dee, fay]
+}
+
+async fn erase(app: &crate::support::TestApp, token: &str) {
+    let password = json!({"password": crate::support::app::PASSWORD});
+    let (s, body) = app
+        .call(Method::DELETE, "/api/v1/me", Some(token), Some(password))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body:?}");
+}
+
+/// Every notice that names a member goes with them, found by the member it
+/// names (`notice.about_member_id`) rather than by reading every notice on
+/// the instance. A hand-back tells the requester who stepped away and the
+/// others asked only whose reach-out it is, so each notice names one member.
+async fn erasure_takes_the_notices_that_name_the_member_by_the_member_they_name(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let [ash, dee, fay] = a_reach_out_handed_back(&app).await;
+    let text = |n: &Value| n["text"].as_str().unwrap_or_default().to_owned();
+    let told_ash = app.notices_of(&ash, "reach_out_handed_back").await;
+    assert_eq!(told_ash.len(), 1);
+    assert_eq!(
+        text(&told_ash[0]),
+        "fay had to step away. Your reach-out is open again."
+    );
+    let told_dee = app.notices_of(&dee, "reach_out_handed_back").await;
+    assert_eq!(told_dee.len(), 1);
+    assert_eq!(
+        text(&told_dee[0]),
+        "Someone had to step away from ash's reach-out. It's open again."
+    );
+    for kind in ["reach_out", "reach_out_covered"] {
+        assert_eq!(app.notices_of(&dee, kind).await.len(), 1, "{kind}");
+    }
+    assert_eq!(app.notices_of(&ash, "reach_out_claimed").await.len(), 1);
+
+    // Fay goes: what named her goes from ash's notices; dee's name only ash.
+    erase(&app, &fay).await;
+    for kind in ["reach_out_claimed", "reach_out_handed_back"] {
+        assert_eq!(app.notices_of(&ash, kind).await.len(), 0, "{kind}");
+    }
+    for kind in ["reach_out", "reach_out_covered", "reach_out_handed_back"] {
+        assert_eq!(app.notices_of(&dee, kind).await.len(), 1, "{kind}");
+    }
+    // Ash goes: dee is left with no notice at all.
+    erase(&app, &ash).await;
+    let (s, body) = app.get("/api/v1/notices", &dee).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["notices"], json!([]), "{body}");
+}
+
+/// Migration 0018 finds, for notices written before it, the member each
+/// names: the same rows the writers now keep. Run here on notices made the
+/// new way and then put back as they were before it.
+async fn the_notice_migration_finds_the_member_each_notice_names(b: Backend) {
+    let app = crate::support::TestApp::spawn(b).await;
+    let [_, dee, _] = a_reach_out_handed_back(&app).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/encouragements",
+            &dee,
+            json!({"to": "ash", "body": "Proud of you"}),
+        )
+        .await;
+    assert!(s.is_success(), "{s}");
+    let named = "select count(*) from notice where about_member_id is not null";
+    // Naming ash: dee's and fay's asks, dee's covered and handed back;
+    // naming fay: ash's claimed and handed back; naming dee: the
+    // encouragement.
+    assert_eq!(app.scalar(named).await, 7);
+    app.exec("create table kept as select * from notice").await;
+    app.exec(match b {
+        Backend::Sqlite => {
+            "update notice set about_member_id = null;
+            update notice set payload = json_set(payload, '$.from', 'ash')
+                where kind = 'reach_out_handed_back' and payload ->> 'by' is not null;
+            update notice set payload = json_set(payload, '$.by', 'fay')
+                where kind = 'reach_out_handed_back' and payload ->> 'by' is null"
+        }
+        Backend::Postgres => {
+            "update notice set about_member_id = null;
+            update notice set payload = payload || '{\"from\": \"ash\"}'
+                where kind = 'reach_out_handed_back' and payload ->> 'by' is not null;
+            update notice set payload = payload || '{\"by\": \"fay\"}'
+                where kind = 'reach_out_handed_back' and payload ->> 'by' is null"
+        }
+    })
+    .await;
+    assert_eq!(app.scalar(named).await, 0);
+    let both = "select count(*) from notice
+        where payload ->> 'by' is not null and payload ->> 'from' is not null";
+    assert_eq!(app.scalar(both).await, 2, "put back as before");
+    let migration = match b {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0018_notice_about.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/0018_notice_about.sql"),
+    };
+    let from = migration.find("update notice").expect("the updates");
+    let to = migration.find("create index").expect("the index");
+    app.exec(&migration[from..to]).await;
+    let differ = "select count(*) from (
+        select id, about_member_id, payload ->> 'from', payload ->> 'by' from kept
+        except select id, about_member_id, payload ->> 'from', payload ->> 'by' from notice) d";
+    assert_eq!(app.scalar(differ).await, 0);
+    assert_eq!(app.scalar(named).await, 7);
 }
