@@ -4,7 +4,14 @@
 # another, the wall time of deleting their first clock and then of erasing
 # their account (which checks the password with Argon2 first).
 #
+# NOTICES=N first gives every member N notices, each from a member picked
+# at random (the demo makes none; a real instance keeps every notice until
+# its member goes). Into a copy from before migration 0018 they go the old
+# way, and a build with 0018 migrates them when it starts, before the
+# times below; into one after it, with the member each names.
+#
 #   FILLED=/tmp/demo bench/deletes.sh target/release/belay
+#   NOTICES=20 FILLED=/tmp/demo bench/deletes.sh target/release/belay
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -18,6 +25,30 @@ DATA=$(mktemp -d)
 SERVER=0
 trap '[ "$SERVER" -gt 0 ] && kill "$SERVER" 2>/dev/null; rm -rf "$DATA"; true' EXIT
 cp "$FILLED"/belay.db* "$FILLED"/demo.txt "$DATA"/
+if [ "${NOTICES:-0}" -gt 0 ]; then
+  python3 - "$DATA/belay.db" "$NOTICES" <<'PY'
+import json, random, sqlite3, sys, uuid
+db = sqlite3.connect(sys.argv[1])
+members = db.execute("select id, handle from member").fetchall()
+per = int(sys.argv[2])
+random.seed(7)
+kinds = ["encouragement", "message", "help_request", "help_offer", "risk_nudge"]
+about = any(c[1] == "about_member_id" for c in db.execute("pragma table_info(notice)"))
+def rows():
+    for i, (member, _) in enumerate(members):
+        for j in range(per):
+            sender, handle = random.choice(members)
+            yield (uuid.uuid4().bytes, member, random.choice(kinds),
+                   json.dumps({"from": handle}, separators=(",", ":")), f"bench:{i}:{j}",
+                   f"2026-11-01T00:{j // 60 % 60:02}:{j % 60:02}.000000000+00:00",
+                   sender if about else None)
+columns = "id, member_id, kind, payload, dedupe_key, created_at" + (", about_member_id" if about else "")
+db.executemany(f"insert into notice ({columns}) values (?, ?, ?, ?, ?, ?{', ?' if about else ''})",
+               (r if about else r[:-1] for r in rows()))
+db.commit()
+print(f"notices: {db.execute('select count(*) from notice').fetchone()[0]}")
+PY
+fi
 start_server "$1" "$DATA" "$PORT" "$DATA/server.log"
 SERVER=$SERVER_PID
 python3 - "$DATA/belay.db" "$MEMBERS" <<'PY' > "$DATA/members.txt"
