@@ -24,7 +24,7 @@ use sqlx::{PgPool, Postgres, SqlitePool, Transaction};
 use self::group::{GroupTx, GroupWriter};
 
 pub use connect::{DatabaseTarget, connect};
-pub use error::{DbError, is_retryable_app, is_unique_violation};
+pub use error::{DbError, is_retryable, is_unique_violation, retrying};
 pub use migrate::{migrate, migrator_postgres, migrator_sqlite};
 
 /// A connection pool on one of the two supported backends.

@@ -46,16 +46,7 @@ pub async fn erase(
     }
     // The erasure touches rows that the job runner and other members'
     // requests also lock; PostgreSQL may pick it as a deadlock's victim.
-    let mut attempt = 1;
-    loop {
-        match erase_once(state, me, keep_posts).await {
-            Err(e) if attempt < 3 && crate::db::is_retryable_app(&e) => {
-                tracing::warn!(attempt, "erasure gave way to another transaction; again");
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+    crate::db::retrying(|| erase_once(state, me, keep_posts)).await
 }
 
 /// Deletes the rows of `table` (one with a JSON `payload`) that name a

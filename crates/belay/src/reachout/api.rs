@@ -7,7 +7,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -63,11 +63,7 @@ impl IntoResponse for ReachOutError {
             crisis_resources: crisis_lines(),
         };
         let mut response = (err.status(), Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = err {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
+        err.mark(&mut response);
         response
     }
 }

@@ -249,7 +249,7 @@ pub async fn open(
         }
         return Err(refused);
     }
-    match open_once(state, me, &note, key.as_deref()).await {
+    match crate::db::retrying(|| open_once(state, me, &note, key.as_deref())).await {
         Err(AppError::Internal(err)) if key.is_some() => {
             // Two requests with one key at once: the other one won.
             if let Some(source) = err.downcast_ref::<sqlx::Error>()
@@ -527,6 +527,10 @@ fn refused(row: &ReachOut, action: &str) -> AppError {
 #[tracing::instrument(skip_all, fields(member.id = %me.id, reach_out.id = %id))]
 pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<ReachOut> {
     crate::moderation::require_active(state, me)?;
+    crate::db::retrying(|| claim_once(state, me, id)).await
+}
+
+async fn claim_once(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<ReachOut> {
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let Some(row) = store::claim(&mut tx, id, me.id, now).await? else {

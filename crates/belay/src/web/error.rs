@@ -101,6 +101,13 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("The service is not ready.")]
     Unavailable,
+    /// PostgreSQL gave up this request's transaction so that another could
+    /// go on (a deadlock or a serialization failure); nothing of it was
+    /// written, and the same request again usually succeeds.
+    #[error(
+        "That ran into another change at the same moment, and nothing was saved. Please try again."
+    )]
+    Busy,
     #[error("Something went wrong on our side.")]
     Internal(#[source] anyhow::Error),
 }
@@ -119,7 +126,7 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,12 +145,31 @@ impl AppError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::Busy => "busy",
             Self::Internal(_) => "internal",
         }
     }
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         Self::Internal(err.into())
+    }
+
+    /// The `Retry-After` seconds this answer carries, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::Busy => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Sets `Retry-After` on a response to this error, if it carries one.
+    pub(crate) fn mark(&self, response: &mut Response) {
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
 
     /// Logs an internal error once; other errors are the client's business.
@@ -156,12 +182,25 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        Self::Internal(err.into())
+        Self::from(anyhow::Error::from(err))
     }
 }
 
+/// A transaction that gave way to another ([`crate::db::is_retryable`])
+/// is [`AppError::Busy`], wherever in the chain of contexts the database's
+/// error sits; anything else is internal.
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
+        if err
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(crate::db::is_retryable)
+        {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "a transaction gave way to another; answered busy"
+            );
+            return Self::Busy;
+        }
         Self::Internal(err)
     }
 }
@@ -202,11 +241,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log_if_internal();
         let mut response = (self.status(), Json(ErrorBody::from_error(&self))).into_response();
-        if let Self::RateLimited { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
+        self.mark(&mut response);
         response
     }
 }
@@ -240,5 +275,18 @@ mod tests {
         .into_response();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.headers()[header::RETRY_AFTER], "7");
+    }
+
+    #[test]
+    fn busy_answers_ask_for_a_retry_in_a_second() {
+        let r = AppError::Busy.into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "1");
+    }
+
+    #[test]
+    fn other_database_errors_stay_internal() {
+        let err = AppError::from(sqlx::Error::RowNotFound);
+        assert!(matches!(err, AppError::Internal(_)), "{err:?}");
     }
 }

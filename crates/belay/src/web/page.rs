@@ -83,6 +83,7 @@ impl IntoResponse for PageError {
             layout: Layout::plain(match status {
                 StatusCode::NOT_FOUND => "Not found",
                 StatusCode::TOO_MANY_REQUESTS => "Please wait a moment",
+                _ if matches!(err, AppError::Busy) => "Please try again",
                 _ => "Something went wrong",
             }),
             message: err.to_string(),
@@ -92,11 +93,7 @@ impl IntoResponse for PageError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, err.to_string()).into_response(),
         };
-        if let AppError::RateLimited { retry_after_secs } = err {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
-        }
+        err.mark(&mut response);
         response
     }
 }

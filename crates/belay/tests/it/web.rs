@@ -604,3 +604,65 @@ async fn unknown_pages_are_404_pages_and_unknown_api_paths_are_json(b: Backend) 
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+/// What PostgreSQL does when two transactions wait on each other.
+mod postgres_deadlocks {
+    use axum::response::IntoResponse;
+    use belay::{db::Db, reachout::api::ReachOutError, web::error::AppError};
+    use reqwest::StatusCode;
+
+    use crate::support::{Backend, TestApp, app::postgres_available};
+
+    /// Two transactions lock two members in opposite orders; PostgreSQL
+    /// gives one up. Its error is a 503 `busy` that asks for a retry in a
+    /// second (with the crisis lines, on a reach-out), not a 500.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_transaction_that_loses_a_deadlock_is_busy_not_a_fault() {
+        if !postgres_available() {
+            return;
+        }
+        let app = TestApp::spawn(Backend::Postgres).await;
+        app.member("ana").await;
+        app.member("ben").await;
+        let Db::Postgres(pool) = app.state.db.clone() else {
+            unreachable!("spawned on PostgreSQL")
+        };
+        let touch = "update member set updated_at = updated_at where handle = $1";
+        let mut first = pool.begin().await.unwrap();
+        let mut second = pool.begin().await.unwrap();
+        sqlx::query(touch)
+            .bind("ana")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        sqlx::query(touch)
+            .bind("ben")
+            .execute(&mut *second)
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            sqlx::query(touch).bind("ben").execute(&mut *first),
+            sqlx::query(touch).bind("ana").execute(&mut *second),
+        );
+        let lost = match (a, b) {
+            (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+            other => panic!("one of the two should give way: {other:?}"),
+        };
+        assert!(belay::db::is_retryable(&lost), "{lost}");
+
+        let err = AppError::from(lost);
+        assert!(matches!(err, AppError::Busy), "{err:?}");
+        let answer = ReachOutError(err).into_response();
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.headers()["retry-after"], "1");
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "busy");
+        assert!(
+            !body["crisis_resources"].as_array().unwrap().is_empty(),
+            "{body}"
+        );
+    }
+}
