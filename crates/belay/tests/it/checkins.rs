@@ -613,11 +613,10 @@ mod postgres_races {
     use belay::{
         accounts::MemberId,
         checkins::{model::Valid, store, streak::Run},
-        db::Db,
     };
     use chrono::NaiveDate;
 
-    use crate::support::{Backend, TestApp, app::postgres_available};
+    use crate::support::TestApp;
 
     /// A member's first two check-ins, on two local days at one instant
     /// (two requests, one before a move across the date line and one after):
@@ -625,14 +624,10 @@ mod postgres_races {
     /// finding no run and the second writing a run of its own day alone.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn first_checkins_on_two_days_at_once_keep_a_run_of_both() {
-        if !postgres_available() {
+        let Some((app, pool)) = TestApp::spawn_postgres().await else {
             return;
-        }
-        let app = TestApp::spawn(Backend::Postgres).await;
-        app.member("racer").await;
-        let Db::Postgres(pool) = app.state.db.clone() else {
-            unreachable!("spawned on PostgreSQL")
         };
+        app.member("racer").await;
         let id = sqlx::query_scalar("select id from member where handle = 'racer'")
             .fetch_one(&pool)
             .await

@@ -622,13 +622,7 @@ async fn reads_through_a_grant_are_in_the_owners_access_log(b: Backend) {
         page.html
     );
     // A viewer who leaves is "a former member".
-    app.call(
-        Method::DELETE,
-        "/api/v1/me",
-        Some(&ben),
-        Some(json!({"password": crate::support::app::PASSWORD})),
-    )
-    .await;
+    erase(&app, &ben).await;
     let (_, log) = app.get("/api/v1/me/access-log", &ana).await;
     assert_eq!(log[0]["who"], "a former member");
 }
@@ -964,25 +958,10 @@ async fn erasure_takes_only_notices_that_name_the_member(b: Backend) {
     // A notice that does name the member goes with them.
     let ben = app.member("ben").await;
     let connection = app.connect(&namesake, "ben", &ben, "peer").await;
-    let (s, _) = app
-        .post(
-            "/api/v1/encouragements",
-            &namesake,
-            json!({"to": "ben", "body": "You have got this"}),
-        )
-        .await;
-    assert!(s.is_success(), "{s}");
+    encourage(&app, &namesake, "ben").await;
     let named = app.notices_of(&ben, "encouragement").await.len();
     assert!(named >= 1, "ben was told ({connection})");
-    let (s, _) = app
-        .call(
-            Method::DELETE,
-            "/api/v1/me",
-            Some(&namesake),
-            Some(json!({"password": crate::support::app::PASSWORD})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    erase(&app, &namesake).await;
     assert_eq!(
         app.notices_of(&ana, "risk_prompt").await.len(),
         1,
@@ -1031,15 +1010,7 @@ async fn erasure_takes_the_jobs_for_what_the_member_owned_and_only_those(b: Back
     for (_, id) in &clocks {
         assert_eq!(jobs_naming(id.clone()).await, 1, "a milestone job for {id}");
     }
-    let (s, _) = app
-        .call(
-            Method::DELETE,
-            "/api/v1/me",
-            Some(&clocks[0].0),
-            Some(json!({"password": crate::support::app::PASSWORD})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    erase(&app, &clocks[0].0).await;
     assert_eq!(
         jobs_naming(clocks[0].1.clone()).await,
         0,
@@ -1062,14 +1033,7 @@ async fn a_reach_out_handed_back(app: &crate::support::TestApp) -> [String; 3] {
     ];
     for (handle, token) in [("dee", &dee), ("fay", &fay)] {
         app.connect(&ash, handle, token, "friend").await;
-        let (s, body) = app
-            .put(
-                "/api/v1/me/reach-out-settings",
-                token,
-                json!({"receives": true}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        app.takes_reach_outs(token).await;
     }
     let (s, body) = app
         .post("/api/v1/reachouts", &ash, json!({"note": ""}))
@@ -1084,6 +1048,12 @@ async fn a_reach_out_handed_back(app: &crate::support::TestApp) -> [String; 3] {
         assert_eq!(s, StatusCode::OK, "{action}: {body}");
     }
     [ash, dee, fay]
+}
+
+async fn encourage(app: &crate::support::TestApp, token: &str, to: &str) {
+    let note = json!({"to": to, "body": "You have got this"});
+    let (s, body) = app.post("/api/v1/encouragements", token, note).await;
+    assert!(s.is_success(), "{s} {body}");
 }
 
 async fn erase(app: &crate::support::TestApp, token: &str) {
@@ -1140,14 +1110,7 @@ async fn erasure_takes_the_notices_that_name_the_member_by_the_member_they_name(
 async fn the_notice_migration_finds_the_member_each_notice_names(b: Backend) {
     let app = crate::support::TestApp::spawn(b).await;
     let [_, dee, _] = a_reach_out_handed_back(&app).await;
-    let (s, _) = app
-        .post(
-            "/api/v1/encouragements",
-            &dee,
-            json!({"to": "ash", "body": "Proud of you"}),
-        )
-        .await;
-    assert!(s.is_success(), "{s}");
+    encourage(&app, &dee, "ash").await;
     let named = "select count(*) from notice where about_member_id is not null";
     // Naming ash: dee's and fay's asks, dee's covered and handed back;
     // naming fay: ash's claimed and handed back; naming dee: the

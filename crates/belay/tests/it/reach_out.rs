@@ -26,19 +26,8 @@ backend_tests!(
 async fn responder(app: &TestApp, requester: &str, handle: &str) -> (String, String) {
     let t = app.member(handle).await;
     let connection = app.connect(requester, handle, &t, "friend").await;
-    takes_reach_outs(app, &t).await;
+    app.takes_reach_outs(&t).await;
     (t, connection)
-}
-
-async fn takes_reach_outs(app: &TestApp, token: &str) {
-    let (status, body) = app
-        .put(
-            "/api/v1/me/reach-out-settings",
-            token,
-            json!({"receives": true}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn on_my_list(app: &TestApp, requester: &str, connection: &str, order: i32) {

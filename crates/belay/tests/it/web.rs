@@ -608,25 +608,21 @@ async fn unknown_pages_are_404_pages_and_unknown_api_paths_are_json(b: Backend) 
 /// What PostgreSQL does when two transactions wait on each other.
 mod postgres_deadlocks {
     use axum::response::IntoResponse;
-    use belay::{db::Db, reachout::api::ReachOutError, web::error::AppError};
+    use belay::{reachout::api::ReachOutError, web::error::AppError};
     use reqwest::StatusCode;
 
-    use crate::support::{Backend, TestApp, app::postgres_available};
+    use crate::support::TestApp;
 
     /// Two transactions lock two members in opposite orders; PostgreSQL
     /// gives one up. Its error is a 503 `busy` that asks for a retry in a
     /// second (with the crisis lines, on a reach-out), not a 500.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_transaction_that_loses_a_deadlock_is_busy_not_a_fault() {
-        if !postgres_available() {
+        let Some((app, pool)) = TestApp::spawn_postgres().await else {
             return;
-        }
-        let app = TestApp::spawn(Backend::Postgres).await;
+        };
         app.member("ana").await;
         app.member("ben").await;
-        let Db::Postgres(pool) = app.state.db.clone() else {
-            unreachable!("spawned on PostgreSQL")
-        };
         let touch = "update member set updated_at = updated_at where handle = $1";
         let mut first = pool.begin().await.unwrap();
         let mut second = pool.begin().await.unwrap();

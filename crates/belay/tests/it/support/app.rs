@@ -152,6 +152,19 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// An app on PostgreSQL and its pool, for races only PostgreSQL runs;
+    /// `None` (the test passes by skipping) where no server is named.
+    pub async fn spawn_postgres() -> Option<(Self, sqlx::PgPool)> {
+        if !postgres_available() {
+            return None;
+        }
+        let app = Self::spawn(Backend::Postgres).await;
+        let db::Db::Postgres(pool) = app.state.db.clone() else {
+            unreachable!("spawned on PostgreSQL")
+        };
+        Some((app, pool))
+    }
+
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
     }
@@ -388,6 +401,18 @@ impl TestApp {
                 &format!("/api/v1/connections/{connection}/grants"),
                 owner,
                 grants,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// The member takes reach-outs from their circle.
+    pub async fn takes_reach_outs(&self, token: &str) {
+        let (status, body) = self
+            .put(
+                "/api/v1/me/reach-out-settings",
+                token,
+                serde_json::json!({"receives": true}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
