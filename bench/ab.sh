@@ -10,6 +10,8 @@
 # TARGET: home (the home page with its circle feed, session cookie; the
 # default), feed (GET /api/v1/feed, token), me (GET /api/v1/me, token),
 # history (GET /api/v1/checkins?days=7, token: a week and the streak),
+# shared (GET /api/v1/members/FIRST/checkins as a connection FIRST shares
+# check-ins with: the grant check and an access-log entry a minute),
 # checkins (POST /api/v1/checkins as WRITERS members, after a warm-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,16 @@ for i in 0 1; do
     feed) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/feed") ;;
     me) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/me") ;;
     history) HEADERS+=("Authorization: Bearer $(api_token "$base" "$FIRST")"); URLS+=("$base/api/v1/checkins?days=7") ;;
+    shared)
+      viewer=$(python3 - "${DIRS[$i]}/belay.db" "$FIRST" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("""select v.handle from connection_grant g join member o on o.id = g.owner_id
+    join member v on v.id = g.viewer_id where o.handle = ? and g.checkins = 1
+    order by v.handle limit 1""", (sys.argv[2],)).fetchone()[0])
+PY
+)
+      HEADERS+=("Authorization: Bearer $(api_token "$base" "$viewer")"); URLS+=("$base/api/v1/members/$FIRST/checkins") ;;
     checkins)
       # Each server's writers log in on it; checkin_post.lua takes turns.
       tokens="${DIRS[$i]}/tokens"
@@ -54,7 +66,7 @@ for (h,) in db.execute("select handle from member order by created_at, handle li
 PY
       TOKEN_FILES+=("$tokens"); HEADERS+=("X-Bench: checkins"); URLS+=("$base/api/v1/checkins")
       TOKENS_FILE=$tokens wrk -t2 -c"$WRITERS" -d3s -s bench/checkin_post.lua "${URLS[$i]}" >/dev/null ;;
-    *) echo "TARGET: home, feed, me, history or checkins" >&2; exit 2 ;;
+    *) echo "TARGET: home, feed, me, history, shared or checkins" >&2; exit 2 ;;
   esac
 done
 # The same answer from both, but for the page's CSRF token and for ids and
