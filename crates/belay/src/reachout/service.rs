@@ -249,18 +249,28 @@ pub async fn open(
         }
         return Err(refused);
     }
-    match crate::db::retrying(|| open_once(state, me, &note, key.as_deref())).await {
-        Err(AppError::Internal(err)) if key.is_some() => {
-            // Two requests with one key at once: the other one won.
-            if let Some(source) = err.downcast_ref::<sqlx::Error>()
-                && is_unique_violation(source)
-                && let Some(id) = existing(state, me, key.as_deref()).await?
-            {
-                return Ok(Opened::Replayed(view(state, me, id).await?));
+    // Only the transaction runs again: once it has committed, nothing
+    // after it may open a second reach-out.
+    let (id, created) =
+        match crate::db::retrying(|| open_once(state, me, &note, key.as_deref())).await {
+            Err(AppError::Internal(err)) if key.is_some() => {
+                // Two requests with one key at once: the other one won.
+                if let Some(source) = err.downcast_ref::<sqlx::Error>()
+                    && is_unique_violation(source)
+                    && let Some(id) = existing(state, me, key.as_deref()).await?
+                {
+                    (id, false)
+                } else {
+                    return Err(AppError::Internal(err));
+                }
             }
-            Err(AppError::Internal(err))
-        }
-        other => other,
+            other => other?,
+        };
+    if created {
+        crate::moderation::check_on_me_after(state, me, &note).await;
+        Ok(Opened::Created(view(state, me, id).await?))
+    } else {
+        Ok(Opened::Replayed(view(state, me, id).await?))
     }
 }
 
@@ -272,19 +282,21 @@ async fn existing(state: &AppState, me: &AuthMember, key: Option<&str>) -> AppRe
     Ok(id)
 }
 
+/// The opening transaction: the reach-out's id, and whether this call
+/// created it (`false`: its idempotency key had opened it before).
 async fn open_once(
     state: &AppState,
     me: &AuthMember,
     note: &str,
     key: Option<&str>,
-) -> AppResult<Opened> {
+) -> AppResult<(Uuid, bool)> {
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     if let Some(key) = key
         && let Some(id) = store::by_idempotency_key(&mut tx, me.id, key).await?
     {
         tx.rollback().await?;
-        return Ok(Opened::Replayed(view(state, me, id).await?));
+        return Ok((id, false));
     }
     let since = now - Duration::hours(1);
     let recent = store::opened_since(&mut tx, me.id, since).await?;
@@ -347,8 +359,7 @@ async fn open_once(
     state.events.announce_all(&announce);
     state.jobs.wake();
     tracing::info!(reach_out.id = %id, "reach-out opened");
-    crate::moderation::check_on_me_after(state, me, note).await;
-    Ok(Opened::Created(view(state, me, id).await?))
+    Ok((id, true))
 }
 
 /// Fires step 0 inside the opening transaction, under a savepoint; when
@@ -527,6 +538,8 @@ fn refused(row: &ReachOut, action: &str) -> AppError {
 #[tracing::instrument(skip_all, fields(member.id = %me.id, reach_out.id = %id))]
 pub async fn claim(state: &AppState, me: &AuthMember, id: Uuid) -> AppResult<ReachOut> {
     crate::moderation::require_active(state, me)?;
+    // Safe to run again even after a commit: a second claim by the one
+    // who answered finds it answered by them and returns it.
     crate::db::retrying(|| claim_once(state, me, id)).await
 }
 
